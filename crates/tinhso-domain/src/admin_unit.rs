@@ -270,6 +270,17 @@ impl AdminUnits {
         self.records(code).find(|p| p.level < unit.level && p.same_period(unit))
     }
 
+    /// Whether `unit` lies in province `province` as it is today: a current
+    /// unit of that province, or a legacy unit whose province was merged into it.
+    pub fn belongs_to_province(&self, unit: &AdminUnit, province: &str) -> bool {
+        if unit.in_force() {
+            return unit.province_code == province;
+        }
+        self.crosswalk
+            .get(&unit.province_code)
+            .is_some_and(|s| s.iter().any(|s| s.code == province))
+    }
+
     /// Units whose name or code matches `q`, with or without diacritics.
     /// Exact names rank first, then prefixes; units in force before legacy ones.
     pub fn search(&self, q: &str, filter: &SearchFilter) -> Vec<&AdminUnit> {
@@ -401,6 +412,16 @@ mod tests {
         assert_eq!(hits[0].code, "21601");
         assert_eq!(units.search("21583", &f)[0].code, "21583");
         assert!(units.search("zzzz", &f).is_empty());
+    }
+
+    #[test]
+    fn legacy_units_belong_to_the_province_that_took_them_in() {
+        let units = AdminUnits::embedded();
+        let an_nghia = units.lookup("21634", day("2026-01-01")).unwrap();
+        assert!(units.belongs_to_province(an_nghia, "52"));
+        assert!(!units.belongs_to_province(an_nghia, "01"));
+        let quy_nhon = units.lookup("21583", day("2026-01-01")).unwrap();
+        assert!(units.belongs_to_province(quy_nhon, "52"));
     }
 
     #[test]

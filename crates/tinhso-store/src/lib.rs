@@ -1,1 +1,185 @@
-//! placeholder
+//! The metadata store: agencies, users, sessions and API keys in SQLite
+//! (embedded, WAL) or PostgreSQL, behind one API.
+//!
+//! Every query is written once and runs on both backends through sqlx's
+//! `Any` driver: `$n` placeholders, 64-bit integers for ids, times (Unix
+//! seconds) and flags. Each backend has its own migrations folder with the
+//! same schema. Methods that change agencies or users take the caller's
+//! [`Scope`](tinhso_domain::Scope) and refuse anything outside it.
+
+pub mod agencies;
+pub mod credentials;
+pub mod demo;
+pub mod sessions;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use tinhso_domain::{Error, Result};
+
+pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
+pub use sessions::{ApiKey, ApiKeyAccess, Session};
+pub use users::{User, UserInput, UserUpdate};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The metadata store. Cheap to clone: it holds a connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The SQLite URL for the embedded database in `data_dir`.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("tinhso.db").display())
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies the
+    /// migrations. SQLite runs in WAL mode with foreign keys on.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::invalid(
+                "database_url",
+                format!("database_url phải bắt đầu bằng sqlite: hoặc postgres: (nhận được «{}»).", redact(url)),
+                format!("database_url must start with sqlite: or postgres: (got «{}»).", redact(url)),
+            ));
+        };
+        let options = AnyConnectOptions::from_str(url).map_err(|e| {
+            Error::invalid(
+                "database_url",
+                format!("database_url không hợp lệ: {e}"),
+                format!("Invalid database_url: {e}"),
+            )
+        })?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                Error::new(
+                    tinhso_domain::ErrorKind::Internal,
+                    format!("Không kết nối được cơ sở dữ liệu {}: {e}", redact(url)),
+                    format!("Cannot connect to the database {}: {e}", redact(url)),
+                )
+                .at("database_url")
+            })?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (for administrative connections in tests and tools).
+    pub async fn open_raw(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let pool = AnyPoolOptions::new().max_connections(2).connect(url).await.map_err(db_err)?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Runs one statement that returns nothing (administrative use).
+    pub async fn execute_raw(&self, sql: &str) -> Result<()> {
+        sqlx::raw_sql(sql).execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Applies pending migrations for this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(|e| Error::internal(format!("migration failed: {e}")))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Checks the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The SQLite journal mode (`wal` expected); `None` on PostgreSQL.
+    pub async fn journal_mode(&self) -> Result<Option<String>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&self.pool).await.map_err(db_err)?;
+        Ok(Some(mode))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Hides the password in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Turns a database error into a domain error; details go to the log only.
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    tracing::error!(error = %e, "database error");
+    Error::internal(e)
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Current time in Unix seconds.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("sqlite:///x.db"), "sqlite:///x.db");
+    }
+}
