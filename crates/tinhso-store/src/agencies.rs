@@ -112,7 +112,8 @@ pub struct ImportRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedRow {
     pub row_no: usize,
-    /// The API field name the reason is about (`code`, `parent_code`…).
+    /// The column the reason is about: its header in the file, or the API
+    /// field name (`code`, `parent_code`…) when the header is not known.
     pub field: String,
     pub reason_vi: String,
     pub reason_en: String,
@@ -334,12 +335,18 @@ impl Store {
         scope: &Scope,
         file_name: &str,
         rows: Vec<ImportRow>,
+        columns: &HashMap<String, String>,
         province: &str,
     ) -> Result<ImportReport> {
         let mut rejected = Vec::new();
+        // Rejections name the column as the file wrote it, when known.
+        let label = |field: Option<String>| {
+            let f = field.unwrap_or_default();
+            columns.get(&f).cloned().unwrap_or(f)
+        };
         let reject = |row: &ImportRow, e: Error| RejectedRow {
             row_no: row.row_no,
-            field: e.field.clone().unwrap_or_default(),
+            field: label(e.field.clone()),
             reason_vi: e.vi,
             reason_en: e.en,
             raw: row.raw.clone(),

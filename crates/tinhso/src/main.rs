@@ -1,1 +1,254 @@
-fn main() {}
+//! The `tinhso` binary: command line, configuration, logging and wiring.
+
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use clap::{Args, Parser, Subcommand};
+use config::{Config, LogFormat};
+use tinhso_domain::{Password, Role, Scope};
+use tinhso_store::{demo, ApiKeyAccess, Store, UserInput};
+use tinhso_web::{AppState, WebConfig};
+
+/// tinhso — nền tảng chuyển đổi số cấp tỉnh / the provincial digital transformation platform.
+#[derive(Parser)]
+#[command(name = "tinhso", version, about)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct Common {
+    /// Configuration file (TOML). Default: DATA_DIR/tinhso.toml when it exists.
+    #[arg(long, env = "TINHSO_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database and files). Default ./tinhso-data.
+    #[arg(long, global = true)]
+    data_dir: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on. Default 127.0.0.1:8080.
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the platform.
+    Serve(ServeArgs),
+    /// Seed the demo province (Gia Lai, 52) if needed, then start the platform.
+    Demo(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage API keys.
+    Apikey {
+        #[command(subcommand)]
+        action: ApikeyAction,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApikeyAction {
+    /// Create an API key for a user; the key is printed on the last line.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// read or read_write.
+        #[arg(long, default_value = "read")]
+        access: String,
+        /// Narrow the key to this agency's subtree.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a user (e.g. the first system administrator). The password is
+    /// taken from TINHSO_NEW_PASSWORD, or generated and printed.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        #[arg(long, default_value = "system_admin")]
+        role: String,
+        #[arg(long)]
+        agency: Option<String>,
+    },
+}
+
+fn load_config(common: &Common, listen: Option<&str>) -> anyhow::Result<Config> {
+    let mut c = Config::default();
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    // The data dir decides where the default config file is, so resolve it first.
+    let data_dir = common
+        .data_dir
+        .clone()
+        .or_else(|| env.iter().find(|(k, _)| k == "TINHSO_DATA_DIR").map(|(_, v)| v.clone()));
+    let file = common.config.clone().or_else(|| {
+        let d = PathBuf::from(data_dir.clone().unwrap_or_else(|| "./tinhso-data".into()));
+        Some(d.join("tinhso.toml")).filter(|p| p.exists())
+    });
+    if let Some(f) = &file {
+        c.merge_file(f)?;
+    }
+    c.merge_env(env.into_iter())?;
+    if let Some(d) = &common.data_dir {
+        c.set_flag("data_dir", d)?;
+    }
+    if let Some(l) = listen {
+        c.set_flag("listen", l)?;
+    }
+    Ok(c)
+}
+
+fn init_logging(c: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{},sqlx=warn", c.log_level)));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match c.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn open_store(c: &Config) -> anyhow::Result<Store> {
+    if c.database_url.is_empty() {
+        std::fs::create_dir_all(&c.data_dir)
+            .with_context(|| format!("Không tạo được thư mục dữ liệu / cannot create the data directory {}", c.data_dir.display()))?;
+    }
+    Store::open(&c.database_url()).await.map_err(|e| anyhow!("{e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn serve(c: Config, store: Store) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(c.listen)
+        .await
+        .with_context(|| format!("Không mở được cổng / cannot listen on {}", c.listen))?;
+    let addr = listener.local_addr()?;
+    println!("tinhso đang chạy tại / is running at http://{addr}");
+    tracing::info!(%addr, province = %c.province_code, backend = ?store.backend(), "listening");
+    let state = AppState {
+        store: store.clone(),
+        config: WebConfig {
+            province_code: c.province_code.clone(),
+            session_ttl_secs: c.session_ttl_hours * 3600,
+            secure_cookies: c.secure_cookies,
+        },
+    };
+    tinhso_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => {
+            let c = load_config(&common, a.listen.as_deref())?;
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            serve(c, store).await
+        }
+        Command::Demo(a) => {
+            let mut c = load_config(&common, a.listen.as_deref())?;
+            c.province_code = demo::DEMO_PROVINCE.into();
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            let password = std::env::var("TINHSO_DEMO_PASSWORD").ok().filter(|p| !p.is_empty());
+            let report = demo::seed(&store, password.as_deref()).await.map_err(|e| anyhow!("{e}"))?;
+            println!("Tỉnh demo: Gia Lai (52) — {} cơ quan mới / new agencies", report.agencies_created);
+            println!("Tài khoản demo / demo accounts:");
+            for u in &report.users {
+                let pw = u.password.clone().unwrap_or_else(|| "(đã có, giữ mật khẩu cũ / exists, password unchanged)".into());
+                println!("  {:<16} {:<13} {:<10} {}", u.username, u.role.as_str(), u.agency_code.as_deref().unwrap_or("-"), pw);
+            }
+            serve(c, store).await
+        }
+        Command::Migrate => {
+            let c = load_config(&common, None)?;
+            init_logging(&c);
+            open_store(&c).await?;
+            println!("Đã cập nhật cơ sở dữ liệu / database migrated");
+            Ok(())
+        }
+        Command::Apikey { action: ApikeyAction::Create { user, name, access, agency } } => {
+            let c = load_config(&common, None)?;
+            let store = open_store(&c).await?;
+            let owner = store
+                .user_by_username(&user)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+                .ok_or_else(|| anyhow!("Không có người dùng {user} / no such user {user}"))?;
+            let access = ApiKeyAccess::parse(&access).map_err(|e| anyhow!("{e}"))?;
+            let (key, secret) = store.create_api_key(&owner, &name, agency.as_deref(), access).await.map_err(|e| anyhow!("{e}"))?;
+            println!("Khoá API «{}» của {} ({}) — chỉ hiện một lần / shown once:", key.name, owner.username, key.access.as_str());
+            println!("{secret}");
+            Ok(())
+        }
+        Command::User { action: UserAction::Create { username, full_name, role, agency } } => {
+            let c = load_config(&common, None)?;
+            let store = open_store(&c).await?;
+            let (password, generated) = match std::env::var("TINHSO_NEW_PASSWORD") {
+                Ok(p) if !p.is_empty() => (p, false),
+                _ => (tinhso_store::credentials::random_hex(10), true),
+            };
+            Password::parse(&password).map_err(|e| anyhow!("{e}"))?;
+            let input = UserInput { username, full_name, email: String::new(), role, agency_code: agency, password: password.clone() };
+            let u = store.create_user(Role::SystemAdmin, &Scope::Province, &input).await.map_err(|e| anyhow!("{e}"))?;
+            println!("Đã tạo người dùng / created user {} ({})", u.username, u.role.as_str());
+            if generated {
+                println!("Mật khẩu / password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let common = cli.common.clone();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tinhso: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli, common)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tinhso: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

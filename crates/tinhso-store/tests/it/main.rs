@@ -195,7 +195,7 @@ async fn import_keeps_good_rows_and_records_rejected_ones() {
         row(7, "MO-COI", "Không cha", "KHONG-CO"),
         row(8, "TT-CDS", "Trùng trong tệp", "UBND"),
     ];
-    let r = t.store.import_agencies(&Scope::Province, "don-vi.csv", rows, "52").await.unwrap();
+    let r = t.store.import_agencies(&Scope::Province, "don-vi.csv", rows, &Default::default(), "52").await.unwrap();
     assert_eq!(r.imported, vec!["TT-CDS", "TT-CDS-CON", "PHONG-1"]);
     let rejected: Vec<(usize, &str)> = r.rejected.iter().map(|x| (x.row_no, x.field.as_str())).collect();
     assert_eq!(rejected, vec![(5, "code"), (6, "code"), (7, "parent_code"), (8, "code")]);

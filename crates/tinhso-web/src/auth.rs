@@ -1,0 +1,240 @@
+//! Who is calling: session cookies for people, API keys for systems, and the
+//! CSRF and language that come with a request.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::response::{IntoResponse, Redirect, Response};
+use tinhso_domain::{Error, ErrorKind, Lang, Role, Scope};
+use tinhso_store::{ApiKeyAccess, User};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "tinhso_session";
+pub const LOGIN_CSRF_COOKIE: &str = "tinhso_login_csrf";
+pub const LANG_COOKIE: &str = "tinhso_lang";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The value of cookie `name`, if sent.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite, Path=/, `Secure` when configured.
+pub fn set_cookie(name: &str, value: &str, max_age: i64, same_site: &str, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session,
+    ApiKey { access: ApiKeyAccess },
+}
+
+/// An authenticated caller of the API: the user, the scope (narrowed for
+/// API keys) and how they came.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub scope: Scope,
+    pub via: Via,
+}
+
+impl Caller {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+    /// Refuses writes through read-only keys and by read-only roles.
+    pub fn require_write(&self) -> Result<(), Error> {
+        match self.via {
+            Via::ApiKey { access: ApiKeyAccess::Read } => Err(Error::new(
+                ErrorKind::Forbidden,
+                "Khoá API này chỉ có quyền đọc.",
+                "This API key is read-only.",
+            )),
+            _ if matches!(self.user.role, Role::Leader | Role::Public) => Err(Error::forbidden()),
+            _ => Ok(()),
+        }
+    }
+    pub fn require_staff(&self) -> Result<(), Error> {
+        if self.user.role.is_staff() {
+            Ok(())
+        } else {
+            Err(Error::forbidden())
+        }
+    }
+}
+
+fn csrf_error() -> Error {
+    Error::new(
+        ErrorKind::Forbidden,
+        "Thiếu hoặc sai mã chống giả mạo (CSRF). Hãy tải lại trang và thử lại.",
+        "Missing or wrong anti-forgery (CSRF) token. Reload the page and try again.",
+    )
+    .at("csrf")
+}
+
+pub fn check_csrf(expected: &str, presented: &str) -> Result<(), Error> {
+    if !expected.is_empty() && tinhso_store::credentials::same(expected, presented) {
+        Ok(())
+    } else {
+        Err(csrf_error())
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(token) = bearer(&parts.headers) {
+            let kc = state.store.authenticate_key(&token).await?;
+            return Ok(Caller { user: kc.user, scope: kc.scope, via: Via::ApiKey { access: kc.key.access } });
+        }
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(Error::unauthenticated().into());
+        };
+        let session = state.store.session(&token).await?.ok_or_else(Error::unauthenticated)?;
+        // Browsers send cookies on cross-site requests; unsafe methods must
+        // carry the session's CSRF token in a header.
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            check_csrf(&session.csrf_token, presented)?;
+        }
+        let scope = session.user.scope();
+        Ok(Caller { user: session.user, scope, via: Via::Session })
+    }
+}
+
+/// The interface language: the `tinhso_lang` cookie, else Vietnamese.
+#[derive(Debug, Clone, Copy)]
+pub struct L(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for L {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(L(cookie(&parts.headers, LANG_COOKIE).and_then(|v| Lang::parse(&v)).unwrap_or_default()))
+    }
+}
+
+/// A logged-in person on an HTML page. Without a session the request is
+/// redirected to the login page, which says when a session has expired.
+#[derive(Debug, Clone)]
+pub struct PageCaller {
+    pub user: User,
+    pub scope: Scope,
+    pub csrf: String,
+}
+
+impl PageCaller {
+    pub fn check_csrf(&self, presented: &str) -> Result<(), Error> {
+        check_csrf(&self.csrf, presented)
+    }
+}
+
+fn login_redirect(parts: &Parts, expired: bool) -> Response {
+    let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut url = format!("/login?next={}", urlencode(next));
+    if expired {
+        url.push_str("&expired=1");
+    }
+    Redirect::to(&url).into_response()
+}
+
+async fn page_caller(parts: &Parts, state: &AppState) -> Result<Option<PageCaller>, Response> {
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+    match state.store.session(&token).await {
+        Ok(Some(s)) => {
+            let scope = s.user.scope();
+            Ok(Some(PageCaller { user: s.user, scope, csrf: s.csrf_token }))
+        }
+        Ok(None) => Ok(None),
+        Err(e) if e.kind == ErrorKind::Unauthenticated => Err(login_redirect(parts, true)),
+        Err(e) => Err(ApiError(e).into_response()),
+    }
+}
+
+impl FromRequestParts<AppState> for PageCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match page_caller(parts, state).await? {
+            Some(c) => Ok(c),
+            None => Err(login_redirect(parts, false)),
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for PageCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        match page_caller(parts, state).await {
+            Ok(c) => Ok(c),
+            // On public pages an expired session just means "not logged in".
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A `next` target that stays on this site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next(Some("/agencies?x=1")), "/agencies?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn cookies_parse() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=1; tinhso_session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+        assert!(set_cookie("x", "y", 10, "Lax", true).contains("HttpOnly; SameSite=Lax; Max-Age=10; Secure"));
+    }
+}
