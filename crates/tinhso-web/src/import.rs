@@ -10,6 +10,7 @@ use tinhso_domain::Error;
 use tinhso_store::{AgencyInput, ImportRow};
 
 /// A file read into rows, with the header label of each field.
+#[derive(Debug)]
 pub struct ParsedFile {
     pub rows: Vec<ImportRow>,
     /// API field name → header as written in the file.
