@@ -310,7 +310,7 @@ impl Store {
             r => r.map_err(db_err)?,
         };
         if new_path != current.path {
-            sqlx::query("UPDATE agencies SET path = $1 || substr(path, $2) WHERE path LIKE $3")
+            sqlx::query("UPDATE agencies SET path = $1 || substr(path, CAST($2 AS INTEGER)) WHERE path LIKE $3")
                 .bind(new_path)
                 .bind(current.path.len() as i64 + 1)
                 .bind(format!("{}%", current.path))
