@@ -202,16 +202,15 @@ impl AdminUnits {
         if let Some(u) = self.records(code).find(|u| u.is_valid_on(as_of)) {
             return Ok(u);
         }
-        self.records(code)
-            .filter(|u| u.valid_to.is_some_and(|t| t < as_of))
-            .max_by_key(|u| u.valid_to)
-            .ok_or_else(|| {
+        self.records(code).filter(|u| u.valid_to.is_some_and(|t| t < as_of)).max_by_key(|u| u.valid_to).ok_or_else(
+            || {
                 Error::not_found(
                     format!("Không có đơn vị hành chính mã {code} vào ngày {}.", as_of.format("%d/%m/%Y")),
                     format!("No administrative unit with code {code} on {as_of}."),
                 )
                 .at("code")
-            })
+            },
+        )
     }
 
     /// The unit with `code` in force on `as_of`, and nothing else.
@@ -238,10 +237,7 @@ impl AdminUnits {
             }
         }
         let single = merged.len() == 1;
-        merged
-            .into_values()
-            .map(|s| Successor { whole: single && all_whole, ..s })
-            .collect()
+        merged.into_values().map(|s| Successor { whole: single && all_whole, ..s }).collect()
     }
 
     /// The legacy units a current unit was formed from (empty for legacy units).
@@ -276,9 +272,7 @@ impl AdminUnits {
         if unit.in_force() {
             return unit.province_code == province;
         }
-        self.crosswalk
-            .get(&unit.province_code)
-            .is_some_and(|s| s.iter().any(|s| s.code == province))
+        self.crosswalk.get(&unit.province_code).is_some_and(|s| s.iter().any(|s| s.code == province))
     }
 
     /// Units whose name or code matches `q`, with or without diacritics.
@@ -312,10 +306,7 @@ impl AdminUnits {
             })
             .collect();
         hits.sort_by(|(ra, a), (rb, b)| {
-            ra.cmp(rb)
-                .then(b.in_force().cmp(&a.in_force()))
-                .then(a.level.cmp(&b.level))
-                .then(a.code.cmp(&b.code))
+            ra.cmp(rb).then(b.in_force().cmp(&a.in_force())).then(a.level.cmp(&b.level)).then(a.code.cmp(&b.code))
         });
         hits.into_iter().take(limit).map(|(_, u)| u).collect()
     }

@@ -20,8 +20,12 @@ impl AgencyCode {
         } else {
             Err(Error::invalid(
                 "code",
-                format!("Mã cơ quan «{s}» không hợp lệ: 1–32 ký tự gồm chữ không dấu, số, dấu chấm, gạch dưới, gạch ngang."),
-                format!("Agency code «{s}» is invalid: 1–32 characters of unaccented letters, digits, '.', '_' or '-'."),
+                format!(
+                    "Mã cơ quan «{s}» không hợp lệ: 1–32 ký tự gồm chữ không dấu, số, dấu chấm, gạch dưới, gạch ngang."
+                ),
+                format!(
+                    "Agency code «{s}» is invalid: 1–32 characters of unaccented letters, digits, '.', '_' or '-'."
+                ),
             ))
         }
     }
@@ -41,7 +45,11 @@ impl AgencyName {
     pub fn parse(field: &str, s: &str) -> Result<AgencyName> {
         let name = nfc(s);
         if name.is_empty() {
-            return Err(Error::invalid(field, "Tên cơ quan không được để trống.", "The agency name must not be empty."));
+            return Err(Error::invalid(
+                field,
+                "Tên cơ quan không được để trống.",
+                "The agency name must not be empty.",
+            ));
         }
         if name.chars().count() > 200 || name.chars().any(char::is_control) {
             return Err(Error::invalid(
@@ -104,7 +112,9 @@ impl AgencyKind {
             _ => {
                 return Err(Error::invalid(
                     "kind",
-                    format!("Loại cơ quan «{s}» không hợp lệ (provincial_committee, department, district, commune, other)."),
+                    format!(
+                        "Loại cơ quan «{s}» không hợp lệ (provincial_committee, department, district, commune, other)."
+                    ),
                     format!("Unknown agency kind «{s}» (provincial_committee, department, district, commune, other)."),
                 ))
             }

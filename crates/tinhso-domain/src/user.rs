@@ -41,7 +41,7 @@ impl Password {
     pub fn parse(s: &str) -> Result<Password> {
         let n = s.chars().count();
         let first = s.chars().next();
-        if n < 8 || n > 256 || s.chars().all(|c| Some(c) == first) {
+        if !(8..=256).contains(&n) || s.chars().all(|c| Some(c) == first) {
             return Err(Error::invalid(
                 "password",
                 "Mật khẩu cần từ 8 đến 256 ký tự và không được lặp một ký tự.",

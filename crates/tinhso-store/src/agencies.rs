@@ -76,9 +76,8 @@ impl AgencyInput {
             AgencyName::parse("name_en", &self.name_en)?.into_string()
         };
         let kind = AgencyKind::parse(&self.kind)?;
-        let parent_code = blank(&self.parent_code)
-            .map(|p| AgencyCode::parse(p).map_err(|e| e.at("parent_code")))
-            .transpose()?;
+        let parent_code =
+            blank(&self.parent_code).map(|p| AgencyCode::parse(p).map_err(|e| e.at("parent_code"))).transpose()?;
         let admin_unit_code = match blank(&self.admin_unit_code) {
             None => None,
             Some(c) => {
@@ -88,7 +87,10 @@ impl AgencyInput {
                     return Err(Error::invalid(
                         "admin_unit_code",
                         format!("Đơn vị hành chính {c} ({}) không thuộc tỉnh {province} của hệ thống.", unit.full_name),
-                        format!("Administrative unit {c} ({}) is not in this deployment's province {province}.", unit.full_name),
+                        format!(
+                            "Administrative unit {c} ({}) is not in this deployment's province {province}.",
+                            unit.full_name
+                        ),
                     ));
                 }
                 Some(c.to_string())
@@ -129,7 +131,8 @@ pub struct ImportReport {
     pub rejected: Vec<RejectedRow>,
 }
 
-const COLUMNS: &str = "id, code, name_vi, name_en, kind, parent_id, path, admin_unit_code, active, created_at, updated_at";
+const COLUMNS: &str =
+    "id, code, name_vi, name_en, kind, parent_id, path, admin_unit_code, active, created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> Result<Agency> {
     let kind: String = r.try_get("kind").map_err(db_err)?;
@@ -149,11 +152,7 @@ fn from_row(r: &AnyRow) -> Result<Agency> {
 }
 
 fn duplicate(code: &str) -> Error {
-    Error::conflict(
-        format!("Mã cơ quan {code} đã tồn tại."),
-        format!("Agency code {code} already exists."),
-    )
-    .at("code")
+    Error::conflict(format!("Mã cơ quan {code} đã tồn tại."), format!("Agency code {code} already exists.")).at("code")
 }
 
 fn parent_missing(code: &str) -> Error {
@@ -173,9 +172,7 @@ impl Store {
     pub async fn agencies(&self, scope: &Scope) -> Result<Vec<Agency>> {
         let rows = match scope {
             Scope::Province => {
-                sqlx::query(&format!("SELECT {COLUMNS} FROM agencies ORDER BY path"))
-                    .fetch_all(&self.pool)
-                    .await
+                sqlx::query(&format!("SELECT {COLUMNS} FROM agencies ORDER BY path")).fetch_all(&self.pool).await
             }
             Scope::Subtree { path, .. } => {
                 sqlx::query(&format!("SELECT {COLUMNS} FROM agencies WHERE path LIKE $1 ORDER BY path"))
@@ -197,10 +194,9 @@ impl Store {
             .map_err(db_err)?;
         match row {
             Some(r) => from_row(&r),
-            None => Err(Error::not_found(
-                format!("Không có cơ quan số {id}."),
-                format!("There is no agency number {id}."),
-            )),
+            None => {
+                Err(Error::not_found(format!("Không có cơ quan số {id}."), format!("There is no agency number {id}.")))
+            }
         }
     }
 

@@ -127,19 +127,13 @@ fn duplicate(username: &str) -> Error {
 }
 
 fn bad_login() -> Error {
-    Error::new(
-        ErrorKind::Unauthenticated,
-        "Sai tên đăng nhập hoặc mật khẩu.",
-        "Wrong username or password.",
-    )
+    Error::new(ErrorKind::Unauthenticated, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
 }
 
 impl Store {
     pub async fn users(&self, scope: &Scope) -> Result<Vec<User>> {
         let rows = match scope {
-            Scope::Province => {
-                sqlx::query(&format!("{SELECT} ORDER BY u.username")).fetch_all(&self.pool).await
-            }
+            Scope::Province => sqlx::query(&format!("{SELECT} ORDER BY u.username")).fetch_all(&self.pool).await,
             Scope::Subtree { path, .. } => {
                 sqlx::query(&format!("{SELECT} WHERE a.path LIKE $1 ORDER BY u.username"))
                     .bind(format!("{path}%"))
@@ -160,10 +154,9 @@ impl Store {
             .map_err(db_err)?;
         match row {
             Some(r) => from_row(&r),
-            None => Err(Error::not_found(
-                format!("Không có người dùng số {id}."),
-                format!("There is no user number {id}."),
-            )),
+            None => {
+                Err(Error::not_found(format!("Không có người dùng số {id}."), format!("There is no user number {id}.")))
+            }
         }
     }
 
@@ -288,7 +281,11 @@ impl Store {
                 .map_err(db_err)?;
         }
         // A changed role, agency, password or a disabled account ends every session.
-        if role != current.role || agency_id != current.agency_id || !up.active || up.password.as_deref().is_some_and(|p| !p.is_empty()) {
+        if role != current.role
+            || agency_id != current.agency_id
+            || !up.active
+            || up.password.as_deref().is_some_and(|p| !p.is_empty())
+        {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;

@@ -210,9 +210,10 @@ pub struct AgencyDto {
 }
 
 pub fn agency_dto(a: &Agency) -> AgencyDto {
-    let unit_name = a.admin_unit_code.as_deref().and_then(|c| {
-        AdminUnits::embedded().lookup(c, Utc::now().date_naive()).ok().map(|u| u.full_name.clone())
-    });
+    let unit_name = a
+        .admin_unit_code
+        .as_deref()
+        .and_then(|c| AdminUnits::embedded().lookup(c, Utc::now().date_naive()).ok().map(|u| u.full_name.clone()));
     AgencyDto {
         id: a.id,
         code: a.code.clone(),

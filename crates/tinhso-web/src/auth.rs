@@ -59,11 +59,9 @@ impl Caller {
     /// Refuses writes through read-only keys and by read-only roles.
     pub fn require_write(&self) -> Result<(), Error> {
         match self.via {
-            Via::ApiKey { access: ApiKeyAccess::Read } => Err(Error::new(
-                ErrorKind::Forbidden,
-                "Khoá API này chỉ có quyền đọc.",
-                "This API key is read-only.",
-            )),
+            Via::ApiKey { access: ApiKeyAccess::Read } => {
+                Err(Error::new(ErrorKind::Forbidden, "Khoá API này chỉ có quyền đọc.", "This API key is read-only."))
+            }
             _ if matches!(self.user.role, Role::Leader | Role::Public) => Err(Error::forbidden()),
             _ => Ok(()),
         }

@@ -49,8 +49,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         log_internal(&self.0);
         let mut r = (status_of(self.0.kind), problem_json(&self.0).to_string()).into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
         if self.0.kind == ErrorKind::Unauthenticated {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }

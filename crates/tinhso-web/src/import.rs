@@ -61,7 +61,11 @@ fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Error> {
         file_error(file, "tệp Excel không có trang tính nào.".into(), "the Excel file has no worksheet.".into())
     })?;
     let range = wb.worksheet_range(&sheet).map_err(|e| {
-        file_error(file, format!("không đọc được trang «{sheet}» ({e})."), format!("cannot read sheet «{sheet}» ({e})."))
+        file_error(
+            file,
+            format!("không đọc được trang «{sheet}» ({e})."),
+            format!("cannot read sheet «{sheet}» ({e})."),
+        )
     })?;
     Ok(range
         .rows()
@@ -82,15 +86,10 @@ fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Error> {
 fn read_csv(file: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Error> {
     let text = decode(file, bytes)?;
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delimiter = [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let delimiter =
+        [b',', b';', b'\t', b'|'].into_iter().max_by_key(|d| first.bytes().filter(|b| b == d).count()).unwrap_or(b',');
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut out = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| {
@@ -111,9 +110,8 @@ fn decode(file: &str, bytes: &[u8]) -> Result<String, Error> {
             .chunks_exact(2)
             .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
             .collect();
-        String::from_utf16(&units).map_err(|_| {
-            file_error(file, "nội dung UTF-16 hỏng.".into(), "malformed UTF-16 content.".into())
-        })
+        String::from_utf16(&units)
+            .map_err(|_| file_error(file, "nội dung UTF-16 hỏng.".into(), "malformed UTF-16 content.".into()))
     };
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(true, rest),

@@ -173,7 +173,9 @@ async fn home(State(s): State<AppState>, L(lang): L, caller: Option<PageCaller>)
     };
     let (agency_count, user_count, scope_label) = match &caller {
         Some(pc) => {
-            let counts = async { Ok::<_, Error>((s.store.count_agencies(&pc.scope).await?, s.store.count_users(&pc.scope).await?)) };
+            let counts = async {
+                Ok::<_, Error>((s.store.count_agencies(&pc.scope).await?, s.store.count_users(&pc.scope).await?))
+            };
             match counts.await {
                 Ok((a, u)) => {
                     let label = match pc.scope {
@@ -229,9 +231,13 @@ async fn login_page(State(s): State<AppState>, L(lang): L, Query(q): Query<Login
     let c = ctx(&s, lang, None, "/login").await;
     let token = tinhso_store::credentials::random_hex(16);
     let notice = q.expired.is_some().then(|| {
-        Error::new(ErrorKind::Unauthenticated, "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.", "Your session has expired. Please log in again.")
-            .message(lang)
-            .to_string()
+        Error::new(
+            ErrorKind::Unauthenticated,
+            "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.",
+            "Your session has expired. Please log in again.",
+        )
+        .message(lang)
+        .to_string()
     });
     let page = LoginPage {
         c,
@@ -242,7 +248,8 @@ async fn login_page(State(s): State<AppState>, L(lang): L, Query(q): Query<Login
         notice,
     };
     let mut r = render(&page);
-    r.headers_mut().insert(header::SET_COOKIE, login_csrf_cookie(&token, s.config.secure_cookies).parse().expect("cookie"));
+    r.headers_mut()
+        .insert(header::SET_COOKIE, login_csrf_cookie(&token, s.config.secure_cookies).parse().expect("cookie"));
     r
 }
 
@@ -288,7 +295,8 @@ async fn login_submit(
                 Err(e) => return error_page(ctx(&s, lang, None, "/login").await, &e),
             };
             tracing::info!(user = %user.username, "login");
-            let session = set_cookie(auth::SESSION_COOKIE, &token, s.config.session_ttl_secs, "Lax", s.config.secure_cookies);
+            let session =
+                set_cookie(auth::SESSION_COOKIE, &token, s.config.session_ttl_secs, "Lax", s.config.secure_cookies);
             let clear = set_cookie(auth::LOGIN_CSRF_COOKIE, "", 0, "Strict", s.config.secure_cookies);
             let mut r = Redirect::to(&next).into_response();
             *r.status_mut() = StatusCode::SEE_OTHER;
@@ -311,7 +319,10 @@ async fn login_submit(
                 notice: None,
             };
             let mut r = render_status(status_of(e.kind), &page);
-            r.headers_mut().insert(header::SET_COOKIE, login_csrf_cookie(&token, s.config.secure_cookies).parse().expect("cookie"));
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                login_csrf_cookie(&token, s.config.secure_cookies).parse().expect("cookie"),
+            );
             r
         }
     }
@@ -322,7 +333,13 @@ struct CsrfForm {
     csrf: Option<String>,
 }
 
-async fn logout(State(s): State<AppState>, L(lang): L, headers: HeaderMap, caller: PageCaller, Form(f): Form<CsrfForm>) -> Response {
+async fn logout(
+    State(s): State<AppState>,
+    L(lang): L,
+    headers: HeaderMap,
+    caller: PageCaller,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(e) = caller.check_csrf(f.csrf.as_deref().unwrap_or("")) {
         return error_page(ctx(&s, lang, Some(&caller), "/").await, &e);
     }
@@ -461,7 +478,11 @@ async fn agency_form_page(
     };
     let users = match id {
         Some(id) => match s.store.users(&caller.scope).await {
-            Ok(us) => us.into_iter().filter(|u| u.agency_id == Some(id)).map(|u| format!("{} — {}", u.username, u.full_name)).collect(),
+            Ok(us) => us
+                .into_iter()
+                .filter(|u| u.agency_id == Some(id))
+                .map(|u| format!("{} — {}", u.username, u.full_name))
+                .collect(),
             Err(e) => return error_page(c, &e),
         },
         None => Vec::new(),
@@ -527,7 +548,12 @@ async fn agency_new(State(s): State<AppState>, L(lang): L, caller: PageCaller) -
     agency_form_page(&s, &caller, c, None, f, None, None).await
 }
 
-async fn agency_create(State(s): State<AppState>, L(lang): L, caller: PageCaller, Form(f): Form<AgencyForm>) -> Response {
+async fn agency_create(
+    State(s): State<AppState>,
+    L(lang): L,
+    caller: PageCaller,
+    Form(f): Form<AgencyForm>,
+) -> Response {
     let c = ctx(&s, lang, Some(&caller), "/agencies").await;
     let result = async {
         caller.check_csrf(f.csrf.as_deref().unwrap_or(""))?;
@@ -569,7 +595,12 @@ async fn agency_page(
     Query(q): Query<SavedQuery>,
 ) -> Response {
     let c = ctx(&s, lang, Some(&caller), "/agencies").await;
-    let a = match async { require_staff(&caller)?; s.store.agency_in_scope(&caller.scope, parse_page_id(&id)?).await }.await {
+    let a = match async {
+        require_staff(&caller)?;
+        s.store.agency_in_scope(&caller.scope, parse_page_id(&id)?).await
+    }
+    .await
+    {
         Ok(a) => a,
         Err(e) => return error_page(c, &e),
     };
@@ -648,7 +679,14 @@ async fn agency_import(State(s): State<AppState>, L(lang): L, caller: PageCaller
             let rejected = r
                 .rejected
                 .iter()
-                .map(|x| (x.row_no, x.field.clone(), if lang == Lang::Vi { x.reason_vi.clone() } else { x.reason_en.clone() }, x.raw.clone()))
+                .map(|x| {
+                    (
+                        x.row_no,
+                        x.field.clone(),
+                        if lang == Lang::Vi { x.reason_vi.clone() } else { x.reason_en.clone() },
+                        x.raw.clone(),
+                    )
+                })
                 .collect();
             render(&ImportResultPage { c, file: r.file_name, import_id: r.import_id, imported: r.imported, rejected })
         }
@@ -657,7 +695,13 @@ async fn agency_import(State(s): State<AppState>, L(lang): L, caller: PageCaller
 }
 
 async fn read_multipart_with_csrf(mut mp: Multipart) -> Result<(String, String, Vec<u8>), Error> {
-    let bad = |e: String| Error::invalid("file", format!("Không đọc được tệp tải lên (tối đa 10 MB): {e}"), format!("Cannot read the upload (10 MB at most): {e}"));
+    let bad = |e: String| {
+        Error::invalid(
+            "file",
+            format!("Không đọc được tệp tải lên (tối đa 10 MB): {e}"),
+            format!("Cannot read the upload (10 MB at most): {e}"),
+        )
+    };
     let mut csrf = String::new();
     while let Some(field) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
         match field.name() {
@@ -676,7 +720,12 @@ async fn read_multipart_with_csrf(mut mp: Multipart) -> Result<(String, String, 
     Err(Error::invalid("file", "Chưa chọn tệp.", "No file was chosen."))
 }
 
-async fn import_rejects_csv(State(s): State<AppState>, L(lang): L, caller: PageCaller, Path(id): Path<String>) -> Response {
+async fn import_rejects_csv(
+    State(s): State<AppState>,
+    L(lang): L,
+    caller: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let c = ctx(&s, lang, Some(&caller), "/agencies").await;
     if !caller.user.role.manages_agencies() {
         return error_page(c, &Error::forbidden());
@@ -723,7 +772,12 @@ struct UsersPage {
 
 async fn users(State(s): State<AppState>, L(lang): L, caller: PageCaller) -> Response {
     let c = ctx(&s, lang, Some(&caller), "/users").await;
-    let list = match async { require_staff(&caller)?; s.store.users(&caller.scope).await }.await {
+    let list = match async {
+        require_staff(&caller)?;
+        s.store.users(&caller.scope).await
+    }
+    .await
+    {
         Ok(l) => l,
         Err(e) => return error_page(c, &e),
     };
@@ -892,7 +946,12 @@ async fn user_page(
     Query(q): Query<SavedQuery>,
 ) -> Response {
     let c = ctx(&s, lang, Some(&caller), "/users").await;
-    let u = match async { require_staff(&caller)?; s.store.user_in_scope(&caller.scope, parse_page_id(&id)?).await }.await {
+    let u = match async {
+        require_staff(&caller)?;
+        s.store.user_in_scope(&caller.scope, parse_page_id(&id)?).await
+    }
+    .await
+    {
         Ok(u) => u,
         Err(e) => return error_page(c, &e),
     };
@@ -975,7 +1034,12 @@ fn parent_label(u: &tinhso_domain::AdminUnit) -> String {
     AdminUnits::embedded().parent(u).map(|p| p.full_name.clone()).unwrap_or_default()
 }
 
-async fn units_page(State(s): State<AppState>, L(lang): L, caller: Option<PageCaller>, Query(q): Query<UnitsQuery>) -> Response {
+async fn units_page(
+    State(s): State<AppState>,
+    L(lang): L,
+    caller: Option<PageCaller>,
+    Query(q): Query<UnitsQuery>,
+) -> Response {
     let c = ctx(&s, lang, caller.as_ref(), "/admin-units").await;
     let text = q.q.unwrap_or_default();
     let legacy = q.legacy.is_some();
@@ -1095,11 +1159,21 @@ struct KeysPage {
 
 fn vn_time(t: Option<i64>) -> String {
     t.and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
-        .map(|d| d.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7")).format("%H:%M %d/%m/%Y").to_string())
+        .map(|d| {
+            d.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
+                .format("%H:%M %d/%m/%Y")
+                .to_string()
+        })
         .unwrap_or_else(|| "—".into())
 }
 
-async fn keys_view(s: &AppState, caller: &PageCaller, c: Ctx, secret: Option<String>, error: Option<&Error>) -> Response {
+async fn keys_view(
+    s: &AppState,
+    caller: &PageCaller,
+    c: Ctx,
+    secret: Option<String>,
+    error: Option<&Error>,
+) -> Response {
     let lang = c.lang;
     let keys = match s.store.api_keys(caller.user.id).await {
         Ok(k) => k,
@@ -1159,7 +1233,13 @@ async fn key_create(State(s): State<AppState>, L(lang): L, caller: PageCaller, F
     }
 }
 
-async fn key_revoke(State(s): State<AppState>, L(lang): L, caller: PageCaller, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
+async fn key_revoke(
+    State(s): State<AppState>,
+    L(lang): L,
+    caller: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     let c = ctx(&s, lang, Some(&caller), "/account/api-keys").await;
     let result = async {
         caller.check_csrf(f.csrf.as_deref().unwrap_or(""))?;

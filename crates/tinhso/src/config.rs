@@ -71,8 +71,16 @@ fn err(source: &str, key: &str, vi: &str, en: &str) -> ConfigError {
     ))
 }
 
-const KEYS: &[&str] =
-    &["listen", "data_dir", "database_url", "province_code", "session_ttl_hours", "secure_cookies", "log_format", "log_level"];
+const KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "province_code",
+    "session_ttl_hours",
+    "secure_cookies",
+    "log_format",
+    "log_level",
+];
 
 impl Config {
     /// Sets `key` from a string `value` read from `source` (a file or a variable).
@@ -80,7 +88,12 @@ impl Config {
         match key {
             "listen" => {
                 self.listen = value.trim().parse().map_err(|_| {
-                    err(source, key, &format!("«{value}» không phải địa chỉ IP:cổng, ví dụ 127.0.0.1:8080."), &format!("«{value}» is not an IP:port address such as 127.0.0.1:8080."))
+                    err(
+                        source,
+                        key,
+                        &format!("«{value}» không phải địa chỉ IP:cổng, ví dụ 127.0.0.1:8080."),
+                        &format!("«{value}» is not an IP:port address such as 127.0.0.1:8080."),
+                    )
                 })?
             }
             "data_dir" => {
@@ -91,8 +104,17 @@ impl Config {
             }
             "database_url" => {
                 let v = value.trim();
-                if !v.is_empty() && !v.starts_with("sqlite:") && !v.starts_with("postgres:") && !v.starts_with("postgresql:") {
-                    return Err(err(source, key, "phải bắt đầu bằng sqlite: hoặc postgres:.", "must start with sqlite: or postgres:."));
+                if !v.is_empty()
+                    && !v.starts_with("sqlite:")
+                    && !v.starts_with("postgres:")
+                    && !v.starts_with("postgresql:")
+                {
+                    return Err(err(
+                        source,
+                        key,
+                        "phải bắt đầu bằng sqlite: hoặc postgres:.",
+                        "must start with sqlite: or postgres:.",
+                    ));
                 }
                 self.database_url = v.to_string()
             }
@@ -102,37 +124,72 @@ impl Config {
                     .in_force(v, chrono::Utc::now().date_naive())
                     .is_some_and(|u| u.level == tinhso_domain::Level::Province);
                 if !ok {
-                    return Err(err(source, key, &format!("«{v}» không phải mã một trong 34 tỉnh, thành phố hiện hành."), &format!("«{v}» is not the code of one of the 34 current provinces.")));
+                    return Err(err(
+                        source,
+                        key,
+                        &format!("«{v}» không phải mã một trong 34 tỉnh, thành phố hiện hành."),
+                        &format!("«{v}» is not the code of one of the 34 current provinces."),
+                    ));
                 }
                 self.province_code = v.to_string()
             }
             "session_ttl_hours" => {
-                self.session_ttl_hours = value.trim().parse().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or_else(|| {
-                    err(source, key, &format!("«{value}» phải là số giờ từ 1 đến 720."), &format!("«{value}» must be a number of hours from 1 to 720."))
-                })?
+                self.session_ttl_hours =
+                    value.trim().parse().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or_else(|| {
+                        err(
+                            source,
+                            key,
+                            &format!("«{value}» phải là số giờ từ 1 đến 720."),
+                            &format!("«{value}» must be a number of hours from 1 to 720."),
+                        )
+                    })?
             }
             "secure_cookies" => {
                 self.secure_cookies = match value.trim() {
                     "true" | "1" | "yes" => true,
                     "false" | "0" | "no" => false,
-                    _ => return Err(err(source, key, &format!("«{value}» phải là true hoặc false."), &format!("«{value}» must be true or false."))),
+                    _ => {
+                        return Err(err(
+                            source,
+                            key,
+                            &format!("«{value}» phải là true hoặc false."),
+                            &format!("«{value}» must be true or false."),
+                        ))
+                    }
                 }
             }
             "log_format" => {
                 self.log_format = match value.trim() {
                     "text" => LogFormat::Text,
                     "json" => LogFormat::Json,
-                    _ => return Err(err(source, key, &format!("«{value}» phải là text hoặc json."), &format!("«{value}» must be text or json."))),
+                    _ => {
+                        return Err(err(
+                            source,
+                            key,
+                            &format!("«{value}» phải là text hoặc json."),
+                            &format!("«{value}» must be text or json."),
+                        ))
+                    }
                 }
             }
             "log_level" => {
                 if tracing_subscriber::EnvFilter::try_new(value.trim()).is_err() {
-                    return Err(err(source, key, &format!("«{value}» không phải mức ghi log hợp lệ (error, warn, info, debug, trace)."), &format!("«{value}» is not a valid log level (error, warn, info, debug, trace).")));
+                    return Err(err(
+                        source,
+                        key,
+                        &format!("«{value}» không phải mức ghi log hợp lệ (error, warn, info, debug, trace)."),
+                        &format!("«{value}» is not a valid log level (error, warn, info, debug, trace)."),
+                    ));
                 }
                 self.log_level = value.trim().to_string()
             }
             _ => {
-                return Err(err(source, key, &format!("khoá không xác định; các khoá hợp lệ: {}.", KEYS.join(", ")), &format!("unknown key; valid keys: {}.", KEYS.join(", "))));
+                return Err(err(
+                    source,
+                    key,
+                    &format!("khoá không xác định; các khoá hợp lệ: {}.", KEYS.join(", ")),
+                    &format!("unknown key; valid keys: {}.", KEYS.join(", ")),
+                ));
             }
         }
         Ok(())
@@ -142,7 +199,11 @@ impl Config {
     pub fn merge_file(&mut self, path: &Path) -> Result<(), ConfigError> {
         let source = format!("tệp/file {}", path.display());
         let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError(format!("Không đọc được tệp cấu hình {}: {e}\nCannot read the configuration file {}: {e}", path.display(), path.display()))
+            ConfigError(format!(
+                "Không đọc được tệp cấu hình {}: {e}\nCannot read the configuration file {}: {e}",
+                path.display(),
+                path.display()
+            ))
         })?;
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let key = e.span().map(|s| text[..s.start].lines().count().max(1)).unwrap_or(0);
@@ -157,7 +218,12 @@ impl Config {
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
                 other => {
-                    return Err(err(&source, key, &format!("kiểu giá trị {} không dùng được.", other.type_str()), &format!("a value of type {} cannot be used.", other.type_str())));
+                    return Err(err(
+                        &source,
+                        key,
+                        &format!("kiểu giá trị {} không dùng được.", other.type_str()),
+                        &format!("a value of type {} cannot be used.", other.type_str()),
+                    ));
                 }
             };
             self.set(&source, key, &v)?;
@@ -206,13 +272,17 @@ mod tests {
 
     #[test]
     fn layers_file_then_env_then_flags() {
-        let (_d, p) = file("listen = \"0.0.0.0:9000\"\nprovince_code = \"01\"\nsession_ttl_hours = 8\nsecure_cookies = true\n");
+        let (_d, p) =
+            file("listen = \"0.0.0.0:9000\"\nprovince_code = \"01\"\nsession_ttl_hours = 8\nsecure_cookies = true\n");
         let mut c = Config::default();
         c.merge_file(&p).unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.province_code, "01");
         assert!(c.secure_cookies);
-        c.merge_env([("TINHSO_LISTEN".to_string(), "127.0.0.1:9001".to_string()), ("PATH".into(), "/bin".into())].into_iter()).unwrap();
+        c.merge_env(
+            [("TINHSO_LISTEN".to_string(), "127.0.0.1:9001".to_string()), ("PATH".into(), "/bin".into())].into_iter(),
+        )
+        .unwrap();
         assert_eq!(c.listen.port(), 9001);
         c.set_flag("listen", "127.0.0.1:9002").unwrap();
         assert_eq!(c.listen.port(), 9002);
@@ -233,9 +303,13 @@ mod tests {
         assert!(Config::default().merge_file(&p).unwrap_err().0.contains("line 1"));
         let e = Config::default().merge_env([("TINHSO_PROVINCE_CODE".into(), "64".into())].into_iter()).unwrap_err().0;
         assert!(e.contains("TINHSO_PROVINCE_CODE") && e.contains("34"), "{e}");
-        let e = Config::default().merge_env([("TINHSO_DATABASE_URL".into(), "mysql://x".into())].into_iter()).unwrap_err().0;
+        let e = Config::default()
+            .merge_env([("TINHSO_DATABASE_URL".into(), "mysql://x".into())].into_iter())
+            .unwrap_err()
+            .0;
         assert!(e.contains("`database_url`"), "{e}");
-        let e = Config::default().merge_env([("TINHSO_SESSION_TTL_HOURS".into(), "0".into())].into_iter()).unwrap_err().0;
+        let e =
+            Config::default().merge_env([("TINHSO_SESSION_TTL_HOURS".into(), "0".into())].into_iter()).unwrap_err().0;
         assert!(e.contains("`session_ttl_hours`"), "{e}");
         // Non-setting variables are left to their readers.
         Config::default().merge_env([("TINHSO_DEMO_PASSWORD".into(), "x".into())].into_iter()).unwrap();

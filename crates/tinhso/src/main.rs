@@ -96,10 +96,8 @@ fn load_config(common: &Common, listen: Option<&str>) -> anyhow::Result<Config> 
     let mut c = Config::default();
     let env: Vec<(String, String)> = std::env::vars().collect();
     // The data dir decides where the default config file is, so resolve it first.
-    let data_dir = common
-        .data_dir
-        .clone()
-        .or_else(|| env.iter().find(|(k, _)| k == "TINHSO_DATA_DIR").map(|(_, v)| v.clone()));
+    let data_dir =
+        common.data_dir.clone().or_else(|| env.iter().find(|(k, _)| k == "TINHSO_DATA_DIR").map(|(_, v)| v.clone()));
     let file = common.config.clone().or_else(|| {
         let d = PathBuf::from(data_dir.clone().unwrap_or_else(|| "./tinhso-data".into()));
         Some(d.join("tinhso.toml")).filter(|p| p.exists())
@@ -129,8 +127,9 @@ fn init_logging(c: &Config) {
 
 async fn open_store(c: &Config) -> anyhow::Result<Store> {
     if c.database_url.is_empty() {
-        std::fs::create_dir_all(&c.data_dir)
-            .with_context(|| format!("Không tạo được thư mục dữ liệu / cannot create the data directory {}", c.data_dir.display()))?;
+        std::fs::create_dir_all(&c.data_dir).with_context(|| {
+            format!("Không tạo được thư mục dữ liệu / cannot create the data directory {}", c.data_dir.display())
+        })?;
     }
     Store::open(&c.database_url()).await.map_err(|e| anyhow!("{e}"))
 }
@@ -189,8 +188,17 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
             println!("Tỉnh demo: Gia Lai (52) — {} cơ quan mới / new agencies", report.agencies_created);
             println!("Tài khoản demo / demo accounts:");
             for u in &report.users {
-                let pw = u.password.clone().unwrap_or_else(|| "(đã có, giữ mật khẩu cũ / exists, password unchanged)".into());
-                println!("  {:<16} {:<13} {:<10} {}", u.username, u.role.as_str(), u.agency_code.as_deref().unwrap_or("-"), pw);
+                let pw = u
+                    .password
+                    .clone()
+                    .unwrap_or_else(|| "(đã có, giữ mật khẩu cũ / exists, password unchanged)".into());
+                println!(
+                    "  {:<16} {:<13} {:<10} {}",
+                    u.username,
+                    u.role.as_str(),
+                    u.agency_code.as_deref().unwrap_or("-"),
+                    pw
+                );
             }
             serve(c, store).await
         }
@@ -210,8 +218,14 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
                 .map_err(|e| anyhow!("{e}"))?
                 .ok_or_else(|| anyhow!("Không có người dùng {user} / no such user {user}"))?;
             let access = ApiKeyAccess::parse(&access).map_err(|e| anyhow!("{e}"))?;
-            let (key, secret) = store.create_api_key(&owner, &name, agency.as_deref(), access).await.map_err(|e| anyhow!("{e}"))?;
-            println!("Khoá API «{}» của {} ({}) — chỉ hiện một lần / shown once:", key.name, owner.username, key.access.as_str());
+            let (key, secret) =
+                store.create_api_key(&owner, &name, agency.as_deref(), access).await.map_err(|e| anyhow!("{e}"))?;
+            println!(
+                "Khoá API «{}» của {} ({}) — chỉ hiện một lần / shown once:",
+                key.name,
+                owner.username,
+                key.access.as_str()
+            );
             println!("{secret}");
             Ok(())
         }
@@ -223,7 +237,14 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
                 _ => (tinhso_store::credentials::random_hex(10), true),
             };
             Password::parse(&password).map_err(|e| anyhow!("{e}"))?;
-            let input = UserInput { username, full_name, email: String::new(), role, agency_code: agency, password: password.clone() };
+            let input = UserInput {
+                username,
+                full_name,
+                email: String::new(),
+                role,
+                agency_code: agency,
+                password: password.clone(),
+            };
             let u = store.create_user(Role::SystemAdmin, &Scope::Province, &input).await.map_err(|e| anyhow!("{e}"))?;
             println!("Đã tạo người dùng / created user {} ({})", u.username, u.role.as_str());
             if generated {

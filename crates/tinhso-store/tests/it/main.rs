@@ -279,7 +279,10 @@ async fn role_grants_are_bounded() {
     assert_eq!(e.kind, ErrorKind::Conflict);
     input.username = "bs-binh".into();
     input.password = "short".into();
-    assert_eq!(t.store.create_user(Role::AgencyAdmin, &admin, &input).await.unwrap_err().field.as_deref(), Some("password"));
+    assert_eq!(
+        t.store.create_user(Role::AgencyAdmin, &admin, &input).await.unwrap_err().field.as_deref(),
+        Some("password")
+    );
 }
 
 #[tokio::test]

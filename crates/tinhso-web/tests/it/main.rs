@@ -109,7 +109,8 @@ async fn health_and_metrics_answer() {
 async fn crosswalk_over_http() {
     let app = spawn().await;
     let c = client();
-    let v: Value = c.get(app.url("/api/v1/admin-units/21550?as_of=2025-06-30")).send().await.unwrap().json().await.unwrap();
+    let v: Value =
+        c.get(app.url("/api/v1/admin-units/21550?as_of=2025-06-30")).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["name"], "Nhơn Bình");
     assert_eq!(v["level"], "commune");
     assert_eq!(v["valid_to"], "2025-06-30");
@@ -122,7 +123,8 @@ async fn crosswalk_over_http() {
     assert_eq!(s.len(), 2);
     assert!(s.iter().all(|x| x["whole"] == false));
     // The reused code: the same number, two units.
-    let old: Value = c.get(app.url("/api/v1/admin-units/21553?as_of=2025-06-30")).send().await.unwrap().json().await.unwrap();
+    let old: Value =
+        c.get(app.url("/api/v1/admin-units/21553?as_of=2025-06-30")).send().await.unwrap().json().await.unwrap();
     let new: Value = c.get(app.url("/api/v1/admin-units/21553")).send().await.unwrap().json().await.unwrap();
     assert_eq!(old["full_name"], "Phường Nhơn Phú");
     assert_eq!(new["full_name"], "Phường Quy Nhơn Bắc");
@@ -136,7 +138,14 @@ async fn unit_search_ignores_diacritics_and_bad_input_is_400_or_404() {
     let c = client();
     let v: Value = c.get(app.url("/api/v1/admin-units?q=quy%20nhon")).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["units"][0]["full_name"], "Phường Quy Nhơn");
-    let v: Value = c.get(app.url("/api/v1/admin-units?province=52&level=commune&limit=500")).send().await.unwrap().json().await.unwrap();
+    let v: Value = c
+        .get(app.url("/api/v1/admin-units?province=52&level=commune&limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["count"], 135);
     for (path, status, field) in [
         ("/api/v1/admin-units/99999", 404, "code"),
@@ -224,11 +233,21 @@ async fn api_writes_check_role_key_access_and_input() {
     let bad = serde_json::json!({"code": "X", "name_vi": "", "parent_code": "UBND"});
     let p: Value = post(&write, &bad).await.unwrap().json().await.unwrap();
     assert_eq!((p["status"].as_u64(), p["field"].as_str()), (Some(400), Some("name_vi")));
-    let r = client().post(app.url("/api/v1/agencies")).bearer_auth(&write).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = client()
+        .post(app.url("/api/v1/agencies"))
+        .bearer_auth(&write)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.json::<Value>().await.unwrap()["field"], "body");
     let leader = app.key("leader", tinhso_store::ApiKeyAccess::ReadWrite).await;
-    assert_eq!(post(&leader, &serde_json::json!({"code": "Y", "name_vi": "Y", "parent_code": "UBND"})).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        post(&leader, &serde_json::json!({"code": "Y", "name_vi": "Y", "parent_code": "UBND"})).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     // Nothing already stored changed.
     let (_, v) = app.get_json("/api/v1/agencies", &read).await;
     assert_eq!(v["count"], 149);
@@ -242,7 +261,12 @@ async fn login_logout_csrf_expiry_and_throttle() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(html.contains("Sai tên đăng nhập hoặc mật khẩu"));
     // A login post without the CSRF cookie's token is refused.
-    let r = client().post(app.url("/login")).form(&[("username", "admin"), ("password", PW), ("csrf", "x")]).send().await.unwrap();
+    let r = client()
+        .post(app.url("/login"))
+        .form(&[("username", "admin"), ("password", PW), ("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let c = app.login("admin").await;
     let home = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
@@ -250,11 +274,27 @@ async fn login_logout_csrf_expiry_and_throttle() {
     // The session cookie is HttpOnly and SameSite.
     let c2 = client();
     let page = c2.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = c2.post(app.url("/login")).form(&[("username", "leader"), ("password", PW), ("csrf", &hidden(&page, "csrf"))]).send().await.unwrap();
-    let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|v| v.starts_with("tinhso_session=")).unwrap();
+    let r = c2
+        .post(app.url("/login"))
+        .form(&[("username", "leader"), ("password", PW), ("csrf", &hidden(&page, "csrf"))])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("tinhso_session="))
+        .unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     // A session-authenticated API write needs the CSRF header.
-    let r = c.post(app.url("/api/v1/agencies")).json(&serde_json::json!({"code": "Z", "name_vi": "Z", "parent_code": "UBND"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/agencies"))
+        .json(&serde_json::json!({"code": "Z", "name_vi": "Z", "parent_code": "UBND"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Logging out ends the session.
     let csrf = page_csrf(&app, &c, "/account/api-keys").await;
@@ -266,8 +306,23 @@ async fn login_logout_csrf_expiry_and_throttle() {
     // An expired session sends the person to the login page with a message.
     let c3 = client();
     let page = c3.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let r = c3.post(app.url("/login")).form(&[("username", "dx-office"), ("password", PW), ("csrf", &hidden(&page, "csrf"))]).send().await.unwrap();
-    let token = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).find_map(|v| v.strip_prefix("tinhso_session=")).unwrap().split(';').next().unwrap().to_string();
+    let r = c3
+        .post(app.url("/login"))
+        .form(&[("username", "dx-office"), ("password", PW), ("csrf", &hidden(&page, "csrf"))])
+        .send()
+        .await
+        .unwrap();
+    let token = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find_map(|v| v.strip_prefix("tinhso_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     app.store.expire_session(&token).await.unwrap();
     let r = c3.get(app.url("/users")).send().await.unwrap();
     assert!(r.headers()["location"].to_str().unwrap().contains("expired=1"));
@@ -305,7 +360,12 @@ async fn unit_browser_shows_successors_and_predecessors() {
     let app = spawn().await;
     let c = client();
     let html = c.get(app.url("/admin-units/21634?as_of=2025-06-30")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Xã An Nghĩa") && html.contains("Xã An Hòa") && html.contains("Xã An Toàn") && html.contains("một phần"));
+    assert!(
+        html.contains("Xã An Nghĩa")
+            && html.contains("Xã An Hòa")
+            && html.contains("Xã An Toàn")
+            && html.contains("một phần")
+    );
     let html = c.get(app.url("/admin-units/21583")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Phường Thị Nại") && html.contains("Hình thành từ"));
     let html = c.get(app.url("/admin-units?q=quy%20nhon")).send().await.unwrap().text().await.unwrap();
@@ -320,7 +380,15 @@ async fn agency_forms_create_edit_and_refuse_bad_input() {
     let c = app.login("health-admin").await;
     let csrf = page_csrf(&app, &c, "/agencies/new").await;
     let form = |code: &'static str, parent: &'static str, csrf: String| {
-        vec![("csrf", csrf), ("code", code.into()), ("name_vi", "Bệnh viện Đa khoa tỉnh".into()), ("kind", "other".into()), ("parent_code", parent.into()), ("admin_unit_code", "52".into()), ("active", "on".into())]
+        vec![
+            ("csrf", csrf),
+            ("code", code.into()),
+            ("name_vi", "Bệnh viện Đa khoa tỉnh".into()),
+            ("kind", "other".into()),
+            ("parent_code", parent.into()),
+            ("admin_unit_code", "52".into()),
+            ("active", "on".into()),
+        ]
     };
     let r = c.post(app.url("/agencies")).form(&form("BVDK", "SYT", csrf.clone())).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -358,7 +426,8 @@ async fn import_keeps_good_rows_and_lists_rejected_ones() {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.write(0, 0, "DANH SÁCH CƠ QUAN").unwrap();
-    for (i, h) in ["Mã cơ quan", "Tên cơ quan", "Loại", "Mã cơ quan cấp trên", "Mã ĐVHC"].iter().enumerate() {
+    for (i, h) in ["Mã cơ quan", "Tên cơ quan", "Loại", "Mã cơ quan cấp trên", "Mã ĐVHC"].iter().enumerate()
+    {
         ws.write(2, i as u16, *h).unwrap();
     }
     for (i, v) in ["BQL-KKT", "Ban Quản lý Khu kinh tế", "ban", "UBND"].iter().enumerate() {
@@ -367,11 +436,22 @@ async fn import_keeps_good_rows_and_lists_rejected_ones() {
     ws.write(3, 4, 52).unwrap();
     let bytes = wb.save_to_buffer().unwrap();
     let key = app.key("dx-office", tinhso_store::ApiKeyAccess::ReadWrite).await;
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("co-quan.xlsx"));
-    let v: Value = client().post(app.url("/api/v1/agencies/import")).bearer_auth(&key).multipart(form).send().await.unwrap().json().await.unwrap();
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("co-quan.xlsx"));
+    let v: Value = client()
+        .post(app.url("/api/v1/agencies/import"))
+        .bearer_auth(&key)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["imported"], serde_json::json!(["BQL-KKT"]), "{v}");
     // A file that cannot be read is refused whole, naming the file.
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"garbage".to_vec()).file_name("x.xlsx"));
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"garbage".to_vec()).file_name("x.xlsx"));
     let r = client().post(app.url("/api/v1/agencies/import")).bearer_auth(&key).multipart(form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.json::<Value>().await.unwrap()["message"]["en"].as_str().unwrap().contains("x.xlsx"));
@@ -382,14 +462,27 @@ async fn api_keys_page_shows_a_key_once_and_revokes_it() {
     let app = spawn().await;
     let c = app.login("health-officer").await;
     let csrf = page_csrf(&app, &c, "/account/api-keys").await;
-    let html = c.post(app.url("/account/api-keys")).form(&[("csrf", csrf.as_str()), ("name", "HIS"), ("access", "read")]).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .post(app.url("/account/api-keys"))
+        .form(&[("csrf", csrf.as_str()), ("name", "HIS"), ("access", "read")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let key = html.split("id=\"new-key\">").nth(1).unwrap().split('<').next().unwrap().to_string();
     let (s, _) = app.get_json("/api/v1/agencies", &key).await;
     assert_eq!(s, StatusCode::OK);
     let again = c.get(app.url("/account/api-keys")).send().await.unwrap().text().await.unwrap();
     assert!(!again.contains(&key));
     let id = again.split("/account/api-keys/").nth(1).unwrap().split('/').next().unwrap();
-    let r = c.post(app.url(&format!("/account/api-keys/{id}/revoke"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let r = c
+        .post(app.url(&format!("/account/api-keys/{id}/revoke")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (s, _) = app.get_json("/api/v1/agencies", &key).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);

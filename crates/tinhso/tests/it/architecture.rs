@@ -9,7 +9,10 @@ fn root() -> PathBuf {
 
 /// For each crate, the crates (internal and external) it must never depend on.
 const FORBIDDEN: &[(&str, &[&str])] = &[
-    ("tinhso-domain", &["tinhso-store", "tinhso-web", "tinhso", "sqlx", "axum", "tokio", "askama", "serde", "arrow", "datafusion"]),
+    (
+        "tinhso-domain",
+        &["tinhso-store", "tinhso-web", "tinhso", "sqlx", "axum", "tokio", "askama", "serde", "arrow", "datafusion"],
+    ),
     ("tinhso-store", &["tinhso-web", "tinhso", "axum", "askama", "tower-http"]),
     ("tinhso-web", &["tinhso"]),
 ];
