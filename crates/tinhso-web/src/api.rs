@@ -341,23 +341,36 @@ pub fn import_dto(r: &ImportReport) -> ImportDto {
     }
 }
 
-/// Reads the `file` part of a multipart upload: (file name, bytes).
-pub async fn read_upload(mut mp: Multipart) -> Result<(String, Vec<u8>), Error> {
-    let too_big = |e: String| {
+/// A multipart upload: the `file` part, and the `csrf` field when a form sent one.
+pub struct Upload {
+    pub csrf: String,
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a multipart upload up to its `file` part (fields before it, such as
+/// `csrf`, are kept).
+pub async fn read_upload(mut mp: Multipart) -> Result<Upload, Error> {
+    let bad = |e: String| {
         Error::invalid(
             "file",
             format!("Không đọc được tệp tải lên (tối đa 10 MB): {e}"),
             format!("Cannot read the upload (10 MB at most): {e}"),
         )
     };
-    while let Some(field) = mp.next_field().await.map_err(|e| too_big(e.body_text()))? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field.bytes().await.map_err(|e| too_big(e.body_text()))?;
-            if bytes.is_empty() {
-                return Err(Error::invalid("file", format!("Tệp {name} rỗng."), format!("File {name} is empty.")));
+    let mut csrf = String::new();
+    while let Some(field) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(|e| bad(e.body_text()))?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let bytes = field.bytes().await.map_err(|e| bad(e.body_text()))?;
+                if bytes.is_empty() {
+                    return Err(Error::invalid("file", format!("Tệp {name} rỗng."), format!("File {name} is empty.")));
+                }
+                return Ok(Upload { csrf, name, bytes: bytes.to_vec() });
             }
-            return Ok((name, bytes.to_vec()));
+            _ => {}
         }
     }
     Err(Error::invalid("file", "Chưa chọn tệp (trường «file»).", "No file was sent (field «file»)."))
@@ -370,9 +383,9 @@ pub async fn run_import(s: &AppState, scope: &Scope, name: &str, bytes: &[u8]) -
 
 async fn import_agencies(State(s): State<AppState>, c: Caller, mp: Multipart) -> ApiResult<Json<ImportDto>> {
     require_agency_manager(&c)?;
-    let (name, bytes) = read_upload(mp).await?;
-    let r = run_import(&s, &c.scope, &name, &bytes).await?;
-    tracing::info!(actor = %c.user.username, file = %name, imported = r.imported.len(), rejected = r.rejected.len(), "agency import");
+    let up = read_upload(mp).await?;
+    let r = run_import(&s, &c.scope, &up.name, &up.bytes).await?;
+    tracing::info!(actor = %c.user.username, file = %up.name, imported = r.imported.len(), rejected = r.rejected.len(), "agency import");
     Ok(Json(import_dto(&r)))
 }
 

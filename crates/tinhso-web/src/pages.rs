@@ -15,7 +15,7 @@ use tinhso_domain::admin_unit::SearchFilter;
 use tinhso_domain::{AdminUnits, AgencyKind, Error, ErrorKind, Lang, Msg, Role, Scope};
 use tinhso_store::{AgencyInput, ApiKeyAccess, User, UserInput, UserUpdate};
 
-use crate::api::{parse_as_of, run_import};
+use crate::api::{parse_as_of, read_upload, run_import};
 use crate::auth::{self, cookie, set_cookie, PageCaller, L};
 use crate::error::{log_internal, status_of};
 use crate::AppState;
@@ -668,9 +668,9 @@ async fn agency_import(State(s): State<AppState>, L(lang): L, caller: PageCaller
             return Err(Error::forbidden());
         }
         // The CSRF field comes first in the form; read it, then the file.
-        let (csrf, name, bytes) = read_multipart_with_csrf(mp).await?;
-        caller.check_csrf(&csrf)?;
-        run_import(&s, &caller.scope, &name, &bytes).await
+        let up = read_upload(mp).await?;
+        caller.check_csrf(&up.csrf)?;
+        run_import(&s, &caller.scope, &up.name, &up.bytes).await
     }
     .await;
     match result {
@@ -692,32 +692,6 @@ async fn agency_import(State(s): State<AppState>, L(lang): L, caller: PageCaller
         }
         Err(e) => error_page(c, &e),
     }
-}
-
-async fn read_multipart_with_csrf(mut mp: Multipart) -> Result<(String, String, Vec<u8>), Error> {
-    let bad = |e: String| {
-        Error::invalid(
-            "file",
-            format!("Không đọc được tệp tải lên (tối đa 10 MB): {e}"),
-            format!("Cannot read the upload (10 MB at most): {e}"),
-        )
-    };
-    let mut csrf = String::new();
-    while let Some(field) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|e| bad(e.body_text()))?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field.bytes().await.map_err(|e| bad(e.body_text()))?;
-                if bytes.is_empty() {
-                    return Err(Error::invalid("file", format!("Tệp {name} rỗng."), format!("File {name} is empty.")));
-                }
-                return Ok((csrf, name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    Err(Error::invalid("file", "Chưa chọn tệp.", "No file was chosen."))
 }
 
 async fn import_rejects_csv(
