@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use tinhso_domain::{AdminUnits, AgencyCode, AgencyKind, AgencyName, Error, ErrorKind, Result, Scope};
 
-use crate::{db_err, is_unique_violation, now, Store};
+use crate::{count_in_scope, db_err, is_unique_violation, now, scope_condition, Store};
 
 /// A stored agency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,19 +170,13 @@ fn out_of_scope_parent() -> Error {
 impl Store {
     /// Every agency in `scope`, in tree order.
     pub async fn agencies(&self, scope: &Scope) -> Result<Vec<Agency>> {
-        let rows = match scope {
-            Scope::Province => {
-                sqlx::query(&format!("SELECT {COLUMNS} FROM agencies ORDER BY path")).fetch_all(&self.pool).await
-            }
-            Scope::Subtree { path, .. } => {
-                sqlx::query(&format!("SELECT {COLUMNS} FROM agencies WHERE path LIKE $1 ORDER BY path"))
-                    .bind(format!("{path}%"))
-                    .fetch_all(&self.pool)
-                    .await
-            }
-            Scope::Nothing => return Ok(Vec::new()),
+        let Some((cond, bind)) = scope_condition(scope, "path") else { return Ok(Vec::new()) };
+        let sql = format!("SELECT {COLUMNS} FROM agencies WHERE {cond} ORDER BY path");
+        let mut q = sqlx::query(&sql);
+        if let Some(b) = bind {
+            q = q.bind(b);
         }
-        .map_err(db_err)?;
+        let rows = q.fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(from_row).collect()
     }
 
@@ -319,7 +313,7 @@ impl Store {
     }
 
     pub async fn count_agencies(&self, scope: &Scope) -> Result<i64> {
-        Ok(self.agencies(scope).await?.len() as i64)
+        count_in_scope(&self.pool, "agencies", scope, "path").await
     }
 
     /// Imports agencies from the rows of a file. Each row is checked on its

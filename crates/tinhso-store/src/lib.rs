@@ -166,6 +166,32 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
     Error::internal(e)
 }
 
+/// The SQL condition selecting rows whose agency path (`column`) lies in
+/// `scope`, with the value to bind for it; `None` when the scope covers nothing.
+pub(crate) fn scope_condition(scope: &tinhso_domain::Scope, column: &str) -> Option<(String, Option<String>)> {
+    match scope {
+        tinhso_domain::Scope::Province => Some(("1 = 1".to_string(), None)),
+        tinhso_domain::Scope::Subtree { path, .. } => Some((format!("{column} LIKE $1"), Some(format!("{path}%")))),
+        tinhso_domain::Scope::Nothing => None,
+    }
+}
+
+/// Runs `SELECT COUNT(*) FROM {from} WHERE <scope on column>`.
+pub(crate) async fn count_in_scope(
+    pool: &AnyPool,
+    from: &str,
+    scope: &tinhso_domain::Scope,
+    column: &str,
+) -> Result<i64> {
+    let Some((cond, bind)) = scope_condition(scope, column) else { return Ok(0) };
+    let sql = format!("SELECT COUNT(*) FROM {from} WHERE {cond}");
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    q.fetch_one(pool).await.map_err(db_err)
+}
+
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

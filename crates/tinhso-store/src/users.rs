@@ -7,7 +7,7 @@ use tinhso_domain::text::nfc;
 use tinhso_domain::{Error, ErrorKind, Password, Result, Role, Scope, Username};
 
 use crate::credentials::{dummy_hash, hash_password, verify_password};
-use crate::{db_err, is_unique_violation, now, Store};
+use crate::{count_in_scope, db_err, is_unique_violation, now, scope_condition, Store};
 
 /// Failed logins allowed per user name, and per address, in the window.
 pub const MAX_FAILURES_PER_USER: i64 = 5;
@@ -132,17 +132,13 @@ fn bad_login() -> Error {
 
 impl Store {
     pub async fn users(&self, scope: &Scope) -> Result<Vec<User>> {
-        let rows = match scope {
-            Scope::Province => sqlx::query(&format!("{SELECT} ORDER BY u.username")).fetch_all(&self.pool).await,
-            Scope::Subtree { path, .. } => {
-                sqlx::query(&format!("{SELECT} WHERE a.path LIKE $1 ORDER BY u.username"))
-                    .bind(format!("{path}%"))
-                    .fetch_all(&self.pool)
-                    .await
-            }
-            Scope::Nothing => return Ok(Vec::new()),
+        let Some((cond, bind)) = scope_condition(scope, "a.path") else { return Ok(Vec::new()) };
+        let sql = format!("{SELECT} WHERE {cond} ORDER BY u.username");
+        let mut q = sqlx::query(&sql);
+        if let Some(b) = bind {
+            q = q.bind(b);
         }
-        .map_err(db_err)?;
+        let rows = q.fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(from_row).collect()
     }
 
@@ -305,7 +301,7 @@ impl Store {
     }
 
     pub async fn count_users(&self, scope: &Scope) -> Result<i64> {
-        Ok(self.users(scope).await?.len() as i64)
+        count_in_scope(&self.pool, "users u LEFT JOIN agencies a ON a.id = u.agency_id", scope, "a.path").await
     }
 
     /// Checks a login. After too many failures for the name or the address
