@@ -9,6 +9,7 @@
 
 pub mod agencies;
 pub mod credentials;
+pub mod datasets;
 pub mod demo;
 pub mod sessions;
 pub mod users;
@@ -22,6 +23,7 @@ use sqlx::{AnyPool, Executor};
 use tinhso_domain::{Error, Result};
 
 pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
+pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
 pub use sessions::{ApiKey, ApiKeyAccess, Session};
 pub use users::{User, UserInput, UserUpdate};
 

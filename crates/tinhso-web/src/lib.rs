@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod auth;
+mod datasets;
 mod error;
 mod import;
 mod ops;
@@ -42,6 +43,7 @@ pub struct WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub warehouse: tinhso_warehouse::Warehouse,
     pub config: WebConfig,
 }
 
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(pages::routes())
+        .merge(datasets::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .merge(assets::routes())

@@ -1,6 +1,8 @@
 //! The `tinhso` binary: command line, configuration, logging and wiring.
 
 mod config;
+mod demo_data;
+mod warehouse_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use config::{Config, LogFormat};
 use tinhso_domain::{Password, Role, Scope};
 use tinhso_store::{demo, ApiKeyAccess, Store, UserInput};
+use tinhso_warehouse::Warehouse;
 use tinhso_web::{AppState, WebConfig};
 
 /// tinhso — nền tảng chuyển đổi số cấp tỉnh / the provincial digital transformation platform.
@@ -57,6 +60,44 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage warehouse datasets.
+    Dataset {
+        #[command(subcommand)]
+        action: DatasetAction,
+    },
+    /// Ingest a file (CSV, XLSX, JSON/JSONL) as a new version of a dataset, with a progress bar.
+    /// The last line printed is the JSON result.
+    Ingest {
+        /// The dataset's slug.
+        slug: String,
+        /// The file to ingest.
+        file: PathBuf,
+        /// replace, append or upsert.
+        #[arg(long, default_value = "replace")]
+        mode: String,
+        /// Excel sheet (name or 1-based number); the first sheet by default.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Do not draw the progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Run one SQL query over the warehouse (as the system administrator) and print JSON.
+    Sql {
+        /// The query.
+        sql: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DatasetAction {
+    /// Create a dataset from a JSON or TOML definition file (by extension).
+    Create {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// List datasets with their latest version and quality.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -150,7 +191,13 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-async fn serve(c: Config, store: Store) -> anyhow::Result<()> {
+async fn open_warehouse(c: &Config, store: &Store) -> anyhow::Result<Warehouse> {
+    std::fs::create_dir_all(&c.data_dir)
+        .with_context(|| format!("Không tạo được thư mục dữ liệu / cannot create {}", c.data_dir.display()))?;
+    Warehouse::open(store.clone(), &c.data_dir, &c.province_code).await.map_err(|e| anyhow!("{e}"))
+}
+
+async fn serve(c: Config, store: Store, warehouse: Warehouse) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(c.listen)
         .await
         .with_context(|| format!("Không mở được cổng / cannot listen on {}", c.listen))?;
@@ -159,6 +206,7 @@ async fn serve(c: Config, store: Store) -> anyhow::Result<()> {
     tracing::info!(%addr, province = %c.province_code, backend = ?store.backend(), "listening");
     let state = AppState {
         store: store.clone(),
+        warehouse,
         config: WebConfig {
             province_code: c.province_code.clone(),
             session_ttl_secs: c.session_ttl_hours * 3600,
@@ -176,7 +224,8 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
             let c = load_config(&common, a.listen.as_deref())?;
             init_logging(&c);
             let store = open_store(&c).await?;
-            serve(c, store).await
+            let wh = open_warehouse(&c, &store).await?;
+            serve(c, store, wh).await
         }
         Command::Demo(a) => {
             let mut c = load_config(&common, a.listen.as_deref())?;
@@ -200,7 +249,13 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
                     pw
                 );
             }
-            serve(c, store).await
+            let wh = open_warehouse(&c, &store).await?;
+            let today = chrono::Utc::now().date_naive();
+            let n = demo_data::seed(&wh, today).await?;
+            if n > 0 {
+                println!("Kho dữ liệu demo / demo warehouse: {n} bộ dữ liệu mới / new datasets");
+            }
+            serve(c, store, wh).await
         }
         Command::Migrate => {
             let c = load_config(&common, None)?;
@@ -251,6 +306,30 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
                 println!("Mật khẩu / password: {password}");
             }
             Ok(())
+        }
+        Command::Dataset { action } => {
+            let c = load_config(&common, None)?;
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            let wh = open_warehouse(&c, &store).await?;
+            match action {
+                DatasetAction::Create { file } => warehouse_cli::create(&wh, &file).await,
+                DatasetAction::List => warehouse_cli::list(&wh).await,
+            }
+        }
+        Command::Ingest { slug, file, mode, sheet, no_progress } => {
+            let c = load_config(&common, None)?;
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            let wh = open_warehouse(&c, &store).await?;
+            warehouse_cli::ingest(&wh, &slug, &file, &mode, sheet, !no_progress).await
+        }
+        Command::Sql { sql } => {
+            let c = load_config(&common, None)?;
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            let wh = open_warehouse(&c, &store).await?;
+            warehouse_cli::sql(&wh, &sql).await
         }
     }
 }

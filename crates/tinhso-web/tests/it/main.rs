@@ -31,8 +31,10 @@ async fn spawn() -> App {
     demo::seed(&store, Some(PW)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let warehouse = tinhso_warehouse::Warehouse::open(store.clone(), dir.path(), "52").await.unwrap();
     let state = AppState {
         store: store.clone(),
+        warehouse,
         config: WebConfig { province_code: "52".into(), session_ttl_secs: 3600, secure_cookies: false },
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

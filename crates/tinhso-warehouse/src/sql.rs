@@ -1,0 +1,277 @@
+//! SQL over the warehouse with DataFusion. Each dataset the caller may read is
+//! a table named by its slug (`"truong-hoc"` or `truong_hoc`); a past version
+//! is `"truong-hoc@3"` or `truong_hoc__v3`. Only queries: no DDL, DML or
+//! statements. Every query runs under a memory pool limit and a time limit.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use deltalake::arrow::array::{Array, ArrayRef, RecordBatch};
+use deltalake::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use deltalake::arrow::util::display::{ArrayFormatter, FormatOptions};
+use deltalake::datafusion::error::DataFusionError;
+use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use deltalake::datafusion::prelude::{SessionConfig, SessionContext, SQLOptions};
+use futures::StreamExt;
+use serde::Serialize;
+use tinhso_domain::{Error, ErrorKind, Result};
+
+use crate::{table, Actor, Warehouse};
+
+/// Per-query limits.
+#[derive(Debug, Clone)]
+pub struct QueryLimits {
+    pub max_rows: usize,
+    pub timeout: Duration,
+    pub memory_bytes: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits { max_rows: 10_000, timeout: Duration::from_secs(30), memory_bytes: 512 << 20 }
+    }
+}
+
+/// A column of a result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A query's result: columns and rows of JSON values.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryResult {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// More rows existed than `max_rows`.
+    pub truncated: bool,
+    pub elapsed_ms: u64,
+    #[serde(skip)]
+    pub schema: Option<SchemaRef>,
+    #[serde(skip)]
+    pub batches: Vec<RecordBatch>,
+}
+
+/// A DataFusion session with the memory limit.
+pub fn session(limits: &QueryLimits) -> SessionContext {
+    let runtime = RuntimeEnvBuilder::new().with_memory_limit(limits.memory_bytes, 1.0).build_arc().expect("runtime env");
+    let config = SessionConfig::new().with_target_partitions(2).with_information_schema(false);
+    SessionContext::new_with_config_rt(config, runtime)
+}
+
+pub(crate) fn no_access(slug: &str) -> Error {
+    Error::new(
+        ErrorKind::Forbidden,
+        format!("Bạn không có quyền đọc bộ dữ liệu «{slug}»."),
+        format!("You may not read dataset «{slug}»."),
+    )
+    .at("sql")
+}
+
+fn sql_error(e: DataFusionError) -> Error {
+    let text = e.strip_backtrace();
+    let text = text.trim_start_matches("SQL error: ").trim_start_matches("Error during planning: ").to_string();
+    if text.contains("Resources exhausted") {
+        return Error::new(
+            ErrorKind::TooMany,
+            format!("Truy vấn vượt giới hạn bộ nhớ: {text}. Hãy thu hẹp truy vấn (lọc, tổng hợp, LIMIT)."),
+            format!("The query exceeded its memory limit: {text}. Narrow it (filters, aggregates, LIMIT)."),
+        )
+        .at("sql");
+    }
+    Error::invalid("sql", format!("Lỗi SQL: {text}"), format!("SQL error: {text}"))
+}
+
+/// Splits a table name into (slug, version): `truong_hoc`, `truong-hoc`, `"truong-hoc@3"`, `truong_hoc__v3`.
+pub fn parse_table_name(name: &str) -> (String, Option<i64>) {
+    if let Some((s, v)) = name.rsplit_once('@') {
+        if let Ok(v) = v.trim_start_matches(['v', 'V']).parse() {
+            return (s.replace('_', "-"), Some(v));
+        }
+    }
+    if let Some((s, v)) = name.rsplit_once("__v") {
+        if let Ok(v) = v.parse() {
+            return (s.replace('_', "-"), Some(v));
+        }
+    }
+    (name.replace('_', "-"), None)
+}
+
+/// Runs `text` for `actor`.
+pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits) -> Result<QueryResult> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::invalid("sql", "Câu lệnh SQL trống.", "The SQL statement is empty."));
+    }
+    if text.len() > 100_000 {
+        return Err(Error::invalid("sql", "Câu lệnh SQL dài quá 100 000 ký tự.", "The SQL statement is longer than 100,000 characters."));
+    }
+    let started = Instant::now();
+    let ctx = session(limits);
+    let state = ctx.state();
+    let stmt = state.sql_to_statement(text, "postgresql").map_err(sql_error)?;
+    let refs = state.resolve_table_references(&stmt).map_err(sql_error)?;
+    for r in refs {
+        let name = r.table().to_string();
+        if r.schema().is_some_and(|s| s != "public") {
+            return Err(Error::invalid(
+                "sql",
+                format!("Không có lược đồ «{}»: hãy gọi bảng bằng mã bộ dữ liệu.", r.schema().unwrap_or_default()),
+                format!("There is no schema «{}»: name tables by dataset slug.", r.schema().unwrap_or_default()),
+            ));
+        }
+        let (slug, version) = parse_table_name(&name);
+        let Some(d) = wh.store().dataset_by_slug(&slug).await? else {
+            return Err(Error::invalid(
+                "sql",
+                format!("Không có bảng «{name}»: tên bảng là mã bộ dữ liệu (ví dụ \"truong-hoc\" hoặc truong_hoc; phiên bản cũ: \"truong-hoc@3\")."),
+                format!("There is no table «{name}»: tables are named by dataset slug (e.g. \"truong-hoc\" or truong_hoc; a past version: \"truong-hoc@3\")."),
+            ));
+        };
+        if !wh.may_read(actor, &d) {
+            return Err(no_access(&slug));
+        }
+        let provider = table::provider(&ctx, &table::table_dir(wh.root(), &slug), version).await?;
+        ctx.register_table(r.clone(), provider).map_err(sql_error)?;
+    }
+    let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+    let work = async {
+        let df = ctx.sql_with_options(text, options).await.map_err(sql_error)?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let mut stream = df.execute_stream().await.map_err(sql_error)?;
+        let mut batches = Vec::new();
+        let mut n = 0usize;
+        let mut truncated = false;
+        while let Some(b) = stream.next().await {
+            let b = b.map_err(sql_error)?;
+            if n + b.num_rows() > limits.max_rows {
+                let keep = limits.max_rows - n;
+                batches.push(b.slice(0, keep));
+                truncated = true;
+                break;
+            }
+            n += b.num_rows();
+            batches.push(b);
+        }
+        Ok::<_, Error>((schema, batches, truncated))
+    };
+    let (schema, batches, truncated) = tokio::time::timeout(limits.timeout, work).await.map_err(|_| {
+        Error::new(
+            ErrorKind::TooMany,
+            format!("Truy vấn chạy quá {} giây và đã bị dừng.", limits.timeout.as_secs()),
+            format!("The query ran longer than {} seconds and was stopped.", limits.timeout.as_secs()),
+        )
+        .at("sql")
+    })??;
+    let columns = schema.fields().iter().map(|f| Column { name: f.name().clone(), kind: f.data_type().to_string() }).collect();
+    let rows = to_json_rows(&batches);
+    Ok(QueryResult {
+        columns,
+        rows,
+        truncated,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        schema: Some(schema),
+        batches,
+    })
+}
+
+/// Converts batches to rows of JSON values (dates ISO, times in Vietnam's UTC+7).
+pub fn to_json_rows(batches: &[RecordBatch]) -> Vec<Vec<serde_json::Value>> {
+    let mut rows = Vec::new();
+    for b in batches {
+        let cols: Vec<Vec<serde_json::Value>> = b.columns().iter().map(column_json).collect();
+        for i in 0..b.num_rows() {
+            rows.push(cols.iter().map(|c| c[i].clone()).collect());
+        }
+    }
+    rows
+}
+
+/// The text of every cell (for CSV/XLSX export), nulls empty.
+pub fn to_text_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    to_json_rows(batches)
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|v| match v {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn column_json(a: &ArrayRef) -> Vec<serde_json::Value> {
+    use deltalake::arrow::array::AsArray;
+    use deltalake::arrow::datatypes::*;
+    use serde_json::Value;
+    let n = a.len();
+    let mut out = Vec::with_capacity(n);
+    macro_rules! prim {
+        ($t:ty, $conv:expr) => {{
+            let arr = a.as_primitive::<$t>();
+            for i in 0..n {
+                out.push(if arr.is_null(i) { Value::Null } else { $conv(arr.value(i)) });
+            }
+        }};
+    }
+    match a.data_type() {
+        DataType::Int8 => prim!(Int8Type, |v: i8| Value::from(v)),
+        DataType::Int16 => prim!(Int16Type, |v: i16| Value::from(v)),
+        DataType::Int32 => prim!(Int32Type, |v: i32| Value::from(v)),
+        DataType::Int64 => prim!(Int64Type, |v: i64| Value::from(v)),
+        DataType::UInt8 => prim!(UInt8Type, |v: u8| Value::from(v)),
+        DataType::UInt16 => prim!(UInt16Type, |v: u16| Value::from(v)),
+        DataType::UInt32 => prim!(UInt32Type, |v: u32| Value::from(v)),
+        DataType::UInt64 => prim!(UInt64Type, |v: u64| Value::from(v)),
+        DataType::Float32 => prim!(Float32Type, |v: f32| serde_json::Number::from_f64(v as f64).map(Value::Number).unwrap_or(Value::Null)),
+        DataType::Float64 => prim!(Float64Type, |v: f64| serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null)),
+        DataType::Boolean => {
+            let arr = a.as_boolean();
+            for i in 0..n {
+                out.push(if arr.is_null(i) { Value::Null } else { Value::Bool(arr.value(i)) });
+            }
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            let arr = a.as_primitive::<TimestampMicrosecondType>();
+            for i in 0..n {
+                out.push(if arr.is_null(i) {
+                    Value::Null
+                } else {
+                    let t = chrono::DateTime::from_timestamp_micros(arr.value(i)).unwrap_or_default();
+                    let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7");
+                    Value::String(t.with_timezone(&vn).format("%Y-%m-%dT%H:%M:%S%:z").to_string())
+                });
+            }
+        }
+        _ => {
+            let fmt = ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default());
+            for i in 0..n {
+                out.push(match (&fmt, a.is_null(i)) {
+                    (_, true) => Value::Null,
+                    (Ok(f), false) => Value::String(f.value(i).to_string()),
+                    (Err(_), false) => Value::Null,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_map_to_slugs_and_versions() {
+        assert_eq!(parse_table_name("truong_hoc"), ("truong-hoc".into(), None));
+        assert_eq!(parse_table_name("truong-hoc"), ("truong-hoc".into(), None));
+        assert_eq!(parse_table_name("truong-hoc@3"), ("truong-hoc".into(), Some(3)));
+        assert_eq!(parse_table_name("truong_hoc__v12"), ("truong-hoc".into(), Some(12)));
+        assert_eq!(parse_table_name("truong-hoc@v2"), ("truong-hoc".into(), Some(2)));
+    }
+}

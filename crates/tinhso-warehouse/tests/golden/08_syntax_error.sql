@@ -1,0 +1,1 @@
+SELECT co_quan, FROM ho_so_tthc

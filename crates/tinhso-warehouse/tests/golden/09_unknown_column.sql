@@ -1,0 +1,1 @@
+SELECT ten_truong FROM ho_so_tthc

@@ -1,0 +1,1 @@
+INSERT INTO ho_so_tthc (ma_ho_so) VALUES ('X')
