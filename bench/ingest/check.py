@@ -20,6 +20,7 @@ import sys
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 import gen  # noqa: E402
 
@@ -73,7 +74,7 @@ def main():
         "text": lambda s: True,
         "integer": lambda s: bool(RE_INT.match(s)),
         "decimal": lambda s: bool(RE_DEC.match(s)),
-        "boolean": lambda s: s in ("Có", "Không"),
+        "boolean": lambda s: s in ("Có", "Không"),  # what gen.py writes; tinhso also takes c/k, x, 1/0, ...
         "date": date_ok,
         "datetime": datetime_ok,
         "money": lambda s: bool(RE_MONEY.match(s)),
@@ -92,6 +93,10 @@ def main():
         else:
             fn.append(checks[fd["type"]])
     required = [bool(fd.get("required")) for fd in fields]
+    index = {fd["name"]: j for j, fd in enumerate(fields)}
+    birth = [(j, index[fd["birth_date_field"]]) for j, fd in enumerate(fields) if fd.get("birth_date_field")]
+    not_before = [(j, index[fd["not_before"]]) for j, fd in enumerate(fields) if fd.get("not_before")]
+    minimum = [(j, fd["min"]) for j, fd in enumerate(fields) if "min" in fd]
     problems = 0
     rows = bad_rows = 0
     bad_col = [0] * len(fields)
@@ -111,12 +116,32 @@ def main():
                 problems += 1
                 continue
             bad = False
+            oks = []
             for j, v in enumerate(row):
                 if v == "":
                     ok = not required[j]
                 else:
                     ok = fn[j](v)
+                oks.append(ok)
                 if not ok:
+                    bad_col[j] += 1
+                    bad = True
+            # Cross-field rules, on cells that passed: CCCD birth year = birth date's year; due date not
+            # before the reception time; lower bounds.
+            for j, d in birth:
+                if row[j] and row[d] and oks[j] and oks[d]:
+                    year = (1900 if row[j][3] in "01" else 2000 if row[j][3] in "23" else 2100) + int(row[j][4:6])
+                    if year != int(row[d][6:10]):
+                        bad_col[j] += 1
+                        bad = True
+            for j, d in not_before:
+                if row[j] and row[d] and oks[j] and oks[d]:
+                    due = dt.datetime.strptime(row[j], "%d/%m/%Y")
+                    if due < dt.datetime.strptime(row[d], "%d/%m/%Y %H:%M:%S").replace(hour=0, minute=0, second=0):
+                        bad_col[j] += 1
+                        bad = True
+            for j, lo in minimum:
+                if row[j] and oks[j] and float(row[j].replace(".", "").replace(",", ".")) < lo:
                     bad_col[j] += 1
                     bad = True
             if row[0] in keys:

@@ -181,6 +181,10 @@ def fmt_row(name, s):
             f"{s['peak_rss_mib']['median']:>13,.0f}   ({s['wall_s']['min']:.2f}–{s['wall_s']['max']:.2f} s)")
 
 
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def num(v):
     return f"{v:,}" if isinstance(v, int) else str(v)
 
@@ -231,7 +235,7 @@ def main():
         "repeat": a.repeat, "warmup": a.warmup,
     }
     progress(f"ingest: {rows:,} rows x {meta['columns']} columns, {meta['bytes'] / 1e6:,.1f} MB; "
-             f"{a.warmup} warm-up + {a.repeat} runs of each")
+             f"{plural(a.warmup, 'warm-up')} + {plural(a.repeat, 'run')} of each")
     duck = DuckDB(a, a.csv, "main")
     try:
         if a.tinhso_bin:
@@ -255,7 +259,7 @@ def main():
 
     lines = ["", f"ingest — {rows:,} rows × {meta['columns']} columns, {meta['bytes'] / 1e6:,.1f} MB CSV "
                  f"({meta['bad_rows']:,} rows with a bad value, {100 * meta['bad_rows'] / rows:.2f}%); "
-                 f"median of {a.repeat} runs after {a.warmup} warm-up",
+                 f"median of {plural(a.repeat, 'run')} after {plural(a.warmup, 'warm-up')}",
              "", f"{'engine':<16} {'rows':>12} {'seconds':>10} {'rows/s':>12} {'peak RSS MiB':>13}   (min–max)",
              "-" * 90]
     duck_name = f"DuckDB {d_sum['version']}"
@@ -283,6 +287,9 @@ def main():
         lines.append(f"tinhso summary: rows read {num(s['rows_read'])}, accepted {num(s['rows_accepted'])}, rejected "
                      f"{num(s['rows_rejected'])} (the generator planted {meta['bad_rows']:,} rows with a bad value); "
                      f"data dir {last['data_dir_bytes'] / 1e6:,.1f} MB")
+        if isinstance(s["rows_rejected"], int) and s["rows_rejected"] != meta["bad_rows"]:
+            lines.append(f"  note: tinhso rejected {s['rows_rejected']:,} rows, the generator planted {meta['bad_rows']:,}: "
+                         f"they disagree on a rule (see the rejects)")
         if s["rows_read"] != rows:
             lines.append(f"  warning: tinhso read {s['rows_read']} rows, the CSV has {rows:,}")
     else:
@@ -298,8 +305,8 @@ def main():
         progress(f"2 GB file: {big['rows']:,} rows, {big['bytes'] / 1e6:,.1f} MB")
         res["big"] = {"csv": {"path": a.csv_2gb, "rows": big["rows"], "bytes": big["bytes"], "bad_rows": big["bad_rows"]}}
         lines += ["", f"2 GB file — {big['rows']:,} rows, {big['bytes'] / 1e6:,.1f} MB "
-                      f"({big['bytes'] / 2**30:.2f} GiB); {a.repeat_2gb} run(s), no warm-up", "",
-                  f"{'engine':<16} {'rows':>12} {'seconds':>10} {'rows/s':>12} {'peak RSS MiB':>13}", "-" * 90]
+                      f"({big['bytes'] / 2**30:.2f} GiB); {plural(a.repeat_2gb, 'run')}, no warm-up", "",
+                  f"{'engine':<16} {'rows':>12} {'seconds':>10} {'rows/s':>12} {'peak RSS MiB':>13}   (min–max)", "-" * 90]
         try:
             if a.tinhso_bin:
                 tin = Tinhso(a, a.csv_2gb, "2gb")

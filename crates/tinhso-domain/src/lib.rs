@@ -1,4 +1,5 @@
-//! Values and rules of tinhso: administrative units, agencies, roles, users, errors and words.
+//! Values and rules of tinhso: administrative units, agencies, roles, users, errors, words,
+//! cell values written the Vietnamese way and legacy Vietnamese text encodings.
 //!
 //! This crate does no IO and knows nothing of async, SQL, HTTP or Arrow. Every
 //! value here is parsed once ("parse, don't validate") and valid afterwards.
@@ -7,9 +8,11 @@ pub mod admin_unit;
 pub mod agency;
 pub mod error;
 pub mod i18n;
+pub mod legacy;
 pub mod role;
 pub mod text;
 pub mod user;
+pub mod values;
 
 pub use admin_unit::{AdminUnit, AdminUnits, Level, Successor};
 pub use agency::{AgencyCode, AgencyKind, AgencyName};

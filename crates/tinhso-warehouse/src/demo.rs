@@ -175,8 +175,6 @@ struct Ctx {
     today: NaiveDate,
     /// "52".
     province_code: String,
-    /// "Gia Lai".
-    province_name: String,
     /// "Tỉnh Gia Lai".
     province_full: String,
     /// "gialai.gov.vn".
@@ -270,7 +268,6 @@ impl Ctx {
         Some(Ctx {
             today,
             province_code: province_code.to_string(),
-            province_name: province.name.clone(),
             province_full: province.full_name.clone(),
             mail_domain,
             communes,
@@ -470,7 +467,8 @@ fn vn_int(n: i64) -> String {
         out.push('-');
     }
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        let left = digits.len() - i;
+        if i > 0 && left % 3 == 0 {
             out.push('.');
         }
         out.push(ch);
@@ -582,7 +580,9 @@ fn strip_diacritics(s: &str) -> String {
         .map(|ch| match ch {
             'đ' => 'd',
             'Đ' => 'D',
-            _ => data::DECOMPOSE.iter().find(|(c, ..)| *c == ch).and_then(|(_, nfd, _)| nfd.chars().next()).unwrap_or(ch),
+            _ => {
+                data::DECOMPOSE.iter().find(|(c, ..)| *c == ch).and_then(|(_, nfd, _)| nfd.chars().next()).unwrap_or(ch)
+            }
         })
         .collect()
 }
@@ -750,8 +750,8 @@ enum Cell {
 fn xlsx_bytes(sheet: &str, title: &[String], headers: &[String], rows: &[Vec<Cell>], created: NaiveDate) -> Vec<u8> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
     let mut book = Workbook::new();
-    let created = ExcelDateTime::from_ymd(created.year() as u16, created.month() as u8, created.day() as u8)
-        .expect("valid date");
+    let created =
+        ExcelDateTime::from_ymd(created.year() as u16, created.month() as u8, created.day() as u8).expect("valid date");
     book.set_properties(&DocProperties::new().set_creation_datetime(&created).set_author("Demo tinhso"));
     let ws = book.add_worksheet();
     ws.set_name(sheet).expect("valid sheet name");
@@ -783,8 +783,8 @@ fn xlsx_bytes(sheet: &str, title: &[String], headers: &[String], rows: &[Vec<Cel
                 Cell::S(s) => ws.write_string(row, col, s).map(|_| ()),
                 Cell::N(n) => ws.write_number(row, col, *n).map(|_| ()),
                 Cell::D(d) => {
-                    let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
-                        .expect("valid date");
+                    let dt =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).expect("valid date");
                     ws.write_datetime_with_format(row, col, &dt, &date_fmt).map(|_| ())
                 }
                 Cell::Empty => Ok(()),
@@ -801,6 +801,11 @@ fn upload(file_name: impl Into<String>, bytes: Vec<u8>, mode: &'static str, age_
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use tinhso_domain::text::nfc;
+    use tinhso_domain::values;
+
     use super::*;
 
     fn today() -> NaiveDate {
@@ -886,9 +891,19 @@ mod tests {
         let slugs: Vec<&str> = built().iter().map(slug).collect();
         for b in built() {
             let d = b.dataset.definition.as_object().expect("definition is an object");
-            for k in
-                ["slug", "name", "name_en", "zone", "owner", "sector", "description", "frequency", "key", "fields", "demo"]
-            {
+            for k in [
+                "slug",
+                "name",
+                "name_en",
+                "zone",
+                "owner",
+                "sector",
+                "description",
+                "frequency",
+                "key",
+                "fields",
+                "demo",
+            ] {
                 assert!(d.contains_key(k), "{} lacks {k}", slug(b));
             }
             assert!(ZONES.contains(&d["zone"].as_str().unwrap()));
@@ -902,8 +917,8 @@ mod tests {
             let mut owner: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
             for f in fields {
                 let name = f["name"].as_str().unwrap();
-                for text in [name, f["label"].as_str().unwrap()] {
-                    let prev = owner.insert(fold(text), name);
+                for text in [name, f["label"].as_str().unwrap(), f["label_en"].as_str().unwrap()] {
+                    let prev = owner.insert(values::fold_header(text), name);
                     assert!(prev.is_none_or(|p| p == name), "{}: «{text}» names {name} and {prev:?}", slug(b));
                 }
             }
@@ -952,12 +967,13 @@ mod tests {
             let fields = b.dataset.definition["fields"].as_array().unwrap();
             let known: BTreeSet<String> = fields
                 .iter()
-                .flat_map(|f| [fold(f["label"].as_str().unwrap()), fold(f["name"].as_str().unwrap())])
+                .flat_map(|f| [values::fold_header(f["label"].as_str().unwrap()), f["name"].as_str().unwrap().into()])
                 .collect();
             for (u, heads) in b.dataset.uploads.iter().zip(&b.headers) {
                 assert_eq!(heads.len(), fields.len(), "{}: one column per field", u.file_name);
                 for h in heads {
-                    assert!(known.contains(&fold(h)), "{}: header «{h}» matches no field", u.file_name);
+                    let h = values::fold_header(h);
+                    assert!(known.contains(&h), "{}: header «{h}» matches no field", u.file_name);
                 }
                 // The file really starts with that header.
                 if u.file_name.ends_with(".csv") {
@@ -1018,8 +1034,9 @@ mod tests {
         let stale = &by_slug("tai-khoan-thanh-toan").dataset.uploads;
         assert_eq!(stale.len(), 1);
         assert_eq!(stale[0].age_days, 200);
-        let modes: BTreeSet<&str> =
-            built().iter().flat_map(|b| b.dataset.uploads.iter().map(|u| u.mode)).collect();
+        // The seeder writes every file into one folder.
+        assert_eq!(names.iter().collect::<BTreeSet<_>>().len(), names.len(), "file names are unique");
+        let modes: BTreeSet<&str> = built().iter().flat_map(|b| b.dataset.uploads.iter().map(|u| u.mode)).collect();
         assert_eq!(modes, ["append", "replace", "upsert"].into_iter().collect());
     }
 
@@ -1047,6 +1064,208 @@ mod tests {
             .count();
         assert!(legacy > 100, "legacy commune codes: {legacy}");
         assert!(land.contains("\r\n"));
+    }
+
+    /// Splits CSV text (quotes, doubled quotes, CRLF) into rows of cells.
+    fn parse_csv(text: &str, delim: char) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        let mut row = Vec::new();
+        let mut cell = String::new();
+        let mut quoted = false;
+        let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    cell.push('"');
+                    chars.next();
+                }
+                (true, '"') => quoted = false,
+                (true, c) => cell.push(c),
+                (false, '"') => quoted = true,
+                (false, '\r') => {}
+                (false, '\n') => {
+                    row.push(std::mem::take(&mut cell));
+                    rows.push(std::mem::take(&mut row));
+                }
+                (false, c) if c == delim => row.push(std::mem::take(&mut cell)),
+                (false, c) => cell.push(c),
+            }
+        }
+        rows
+    }
+
+    /// The rows of an upload as strings keyed by field name, when the test can read the format.
+    fn records(u: &DemoUpload, fields: &[Value]) -> Option<Vec<Vec<(String, String)>>> {
+        let header_of = |h: &str| {
+            let h = values::fold_header(h);
+            fields
+                .iter()
+                .find(|f| values::fold_header(f["label"].as_str().unwrap()) == h || f["name"].as_str().unwrap() == h)
+                .map(|f| f["name"].as_str().unwrap().to_string())
+                .expect("header maps to a field")
+        };
+        if u.file_name.ends_with(".json") {
+            let rows: Value = serde_json::from_slice(&u.bytes).unwrap();
+            let cell = |v: &Value| match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let out = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_object().unwrap().iter().map(|(k, v)| (header_of(k), cell(v))).collect());
+            return Some(out.collect());
+        }
+        if !u.file_name.ends_with(".csv") {
+            return None;
+        }
+        let text = match std::str::from_utf8(&u.bytes) {
+            Ok(text) => text.to_string(),
+            Err(_) => {
+                let (text, detected) = tinhso_domain::legacy::decode_bytes(&u.bytes);
+                assert_eq!(detected.encoding, tinhso_domain::legacy::SourceEncoding::Tcvn3, "{}", u.file_name);
+                text
+            }
+        };
+        let rows = parse_csv(&text, if text.lines().next()?.contains(';') { ';' } else { ',' });
+        let names: Vec<String> = rows[0].iter().map(|h| header_of(h)).collect();
+        Some(rows[1..].iter().map(|r| names.iter().cloned().zip(r.iter().cloned()).collect()).collect())
+    }
+
+    /// Why a row would be refused, checked with the domain parsers; `None` for a good row.
+    fn fault(row: &[(String, String)], fields: &[Value], keys: &BTreeMap<String, BTreeSet<String>>) -> Option<String> {
+        let units = AdminUnits::embedded();
+        let clean = |v: &str| if v.is_ascii() { v.trim().to_string() } else { nfc(v) };
+        let get = |name: &str| row.iter().find(|(n, _)| n == name).map(|(_, v)| clean(v)).unwrap_or_default();
+        for f in fields {
+            let name = f["name"].as_str().unwrap();
+            let v = get(name);
+            if v.is_empty() {
+                if f["required"] == true {
+                    return Some(format!("{name}: missing"));
+                }
+                continue;
+            }
+            let num = |x: f64| {
+                let lo = f.get("min").and_then(Value::as_f64).is_some_and(|m| x < m);
+                let hi = f.get("max").and_then(Value::as_f64).is_some_and(|m| x > m);
+                (lo || hi).then(|| format!("{name}: {x} out of range"))
+            };
+            let err = |e: values::ValueError| Some(format!("{name}: {}", e.en));
+            let bad = match f["type"].as_str().unwrap() {
+                "integer" => values::parse_integer(&v).map_or_else(err, |x| num(x as f64)),
+                "decimal" => values::parse_decimal(&v).map_or_else(err, num),
+                "money" => values::parse_money(&v).map_or_else(err, |x| num(x as f64)),
+                "boolean" => values::parse_bool(&v).err().and_then(err),
+                "date" => values::parse_date(&v).map_or_else(err, |d| {
+                    let iso = d.to_string();
+                    let lo = f.get("min").and_then(Value::as_str).is_some_and(|m| iso.as_str() < m);
+                    let hi = f.get("max").and_then(Value::as_str).is_some_and(|m| iso.as_str() > m);
+                    (lo || hi).then(|| format!("{name}: {iso} out of range"))
+                }),
+                "datetime" => values::parse_datetime(&v).err().and_then(err),
+                "enum" => {
+                    let ok = f["values"].as_array().unwrap().iter().any(|x| fold(x.as_str().unwrap()) == fold(&v));
+                    (!ok).then(|| format!("{name}: «{v}» not listed"))
+                }
+                "admin_unit" => match units.lookup(&v, today()) {
+                    Ok(u) if u.level == Level::Commune && units.belongs_to_province(u, "52") => None,
+                    _ => Some(format!("{name}: no commune {v}")),
+                },
+                "cccd" => match values::parse_cccd(&v) {
+                    Err(e) => err(e),
+                    Ok(c) => f.get("birth_date_field").and_then(|b| {
+                        let born = values::parse_date(&get(b.as_str().unwrap())).ok()?;
+                        (born.year() != c.birth_year()).then(|| format!("{name}: born {} vs {born}", c.birth_year()))
+                    }),
+                },
+                "mst" => values::parse_mst(&v).err().and_then(err),
+                "phone" => values::parse_phone(&v).err().and_then(err),
+                "email" => values::parse_email(&v).err().and_then(err),
+                "point" => values::parse_point(&v).err().and_then(err),
+                "reference" => {
+                    let target = &keys[f["references"].as_str().unwrap()];
+                    (!target.contains(&v)).then(|| format!("{name}: unknown key {v}"))
+                }
+                _ => None,
+            };
+            if bad.is_some() {
+                return bad;
+            }
+            if let Some(other) = f.get("not_before").and_then(Value::as_str) {
+                let (a, b) = (values::parse_datetime(&v), values::parse_datetime(&get(other)));
+                if let (Ok(a), Ok(b)) = (a, b) {
+                    if a < b {
+                        return Some(format!("{name} before {other}"));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn bad_rows_are_few_and_good_rows_parse() {
+        let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut checked = 0;
+        for b in built() {
+            let fields = b.dataset.definition["fields"].as_array().unwrap();
+            let key: Vec<&str> =
+                b.dataset.definition["key"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+            for u in &b.dataset.uploads {
+                let Some(rows) = records(u, fields) else { continue };
+                checked += 1;
+                let verdicts: Vec<Option<String>> = rows.iter().map(|r| fault(r, fields, &keys)).collect();
+                let faults: Vec<&String> = verdicts.iter().flatten().collect();
+                // Good Unicode text must not look like legacy-font mojibake to the cleaner.
+                let repaired: Vec<&String> = rows
+                    .iter()
+                    .flatten()
+                    .map(|(_, v)| v)
+                    .filter(|v| !v.is_ascii() && tinhso_domain::legacy::fix_cell(&nfc(v)).is_some())
+                    .collect();
+                assert!(repaired.is_empty(), "{}: cells taken for mojibake: {repaired:?}", u.file_name);
+                let share = faults.len() as f64 / rows.len() as f64;
+                eprintln!(
+                    "{}: {} of {} rows bad, e.g. {:?}",
+                    u.file_name,
+                    faults.len(),
+                    rows.len(),
+                    &faults[..faults.len().min(3)]
+                );
+                assert!(share <= 0.035, "{}: {} bad rows of {}: {:?}", u.file_name, faults.len(), rows.len(), faults);
+                assert!(
+                    slug(b) == "diem-du-lich"
+                        || slug(b) == "luot-khach-du-lich"
+                        || u.mode == "upsert"
+                        || !faults.is_empty()
+                        || rows.len() < 100,
+                    "{}: no deliberate bad rows",
+                    u.file_name
+                );
+                let set = keys.entry(slug(b).to_string()).or_default();
+                let mut seen = BTreeSet::new();
+                let mut dups = 0;
+                for (r, bad) in rows.iter().zip(&verdicts) {
+                    let k: Vec<String> = key
+                        .iter()
+                        .map(|k| r.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default())
+                        .collect();
+                    if bad.is_none() {
+                        set.insert(k.join("|"));
+                    }
+                    dups += usize::from(!seen.insert(k.join("|")));
+                }
+                if slug(b) == "co-so-y-te" {
+                    assert_eq!(dups, 6, "duplicated health facilities");
+                } else {
+                    assert!(dups <= rows.len() / 100, "{}: {dups} duplicate keys", u.file_name);
+                }
+            }
+        }
+        assert!(checked >= 12, "files checked: {checked}");
     }
 
     #[test]

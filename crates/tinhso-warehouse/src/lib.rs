@@ -678,7 +678,7 @@ fn scan_file(
         let file = std::fs::File::create(&staged_path).map_err(io_err)?;
         let props = WriterProperties::builder()
             .set_compression(deltalake::parquet::basic::Compression::SNAPPY)
-            .set_max_row_group_size(128 * 1024)
+            .set_max_row_group_row_count(Some(128 * 1024))
             .build();
         let mut w = ArrowWriter::try_new(file, writer_schema, Some(props)).map_err(io_err)?;
         for batch in rx {

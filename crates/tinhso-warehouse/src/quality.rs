@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(live_score(62 * day, Frequency::Monthly), 50);
         assert_eq!(live_score(93 * day, Frequency::Monthly), 0);
         assert_eq!(live_score(400 * day, Frequency::Monthly), 0);
-        assert_eq!(live_score(2 * day, Frequency::Daily), 75);
+        assert_eq!(live_score(2 * day, Frequency::Daily), 50);
         assert_eq!(live_score(200 * day, Frequency::Yearly), 100);
     }
 

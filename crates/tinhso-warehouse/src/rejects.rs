@@ -27,7 +27,7 @@ impl RejectsWriter {
     pub fn create(path: &Path, headers: &[String]) -> Result<RejectsWriter> {
         let mut f = BufWriter::new(File::create(path).map_err(err)?);
         f.write_all(b"\xEF\xBB\xBF").map_err(err)?;
-        let mut w = csv::Writer::from_writer(f);
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(f);
         let mut head: Vec<&str> = DIAGNOSTIC_HEADERS.to_vec();
         head.extend(headers.iter().map(String::as_str));
         w.write_record(&head).map_err(err)?;

@@ -242,9 +242,10 @@ impl CsvStream {
             n += k;
         }
         prefix.truncate(n);
-        let encoding = detect_encoding(&prefix);
+        let detected = detect_encoding(&prefix);
+        let encoding = detected.encoding;
         let mut sample = String::new();
-        Decoder::new(encoding).decode(&prefix, n < 256 * 1024, &mut sample);
+        detected.decoder().decode(&prefix, n < 256 * 1024, &mut sample);
         if sample.contains('\u{FFFD}') && matches!(encoding, SourceEncoding::Utf8 | SourceEncoding::Utf8Bom) {
             return Err(file_error(
                 file_name,
@@ -260,7 +261,7 @@ impl CsvStream {
         let f = File::open(path).map_err(io)?;
         let reader: Box<dyn Read + Send> = Box::new(DecodingReader {
             inner: f,
-            decoder: Decoder::new(encoding),
+            decoder: detected.decoder(),
             buf: vec![0u8; 256 * 1024],
             out: String::new(),
             pos: 0,
@@ -524,9 +525,13 @@ struct JsonStream {
     array: bool,
     index: u64,
     file_name: String,
-    first: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Records read ahead to learn the keys (bounded).
+    pending: std::collections::VecDeque<(u64, serde_json::Map<String, serde_json::Value>)>,
     buf: Vec<u8>,
 }
+
+/// How many JSON records are read ahead to collect the keys (columns).
+const JSON_LOOKAHEAD: usize = 1000;
 
 struct CountingReader<R> {
     inner: R,
@@ -577,15 +582,24 @@ impl JsonStream {
             array,
             index: 0,
             file_name: file_name.to_string(),
-            first: None,
+            pending: Default::default(),
             buf: Vec::new(),
         };
-        match s.next_object()? {
-            Some(obj) => {
-                s.info.headers = obj.keys().cloned().collect();
-                s.first = Some(obj);
+        while s.pending.len() < JSON_LOOKAHEAD {
+            match s.next_object()? {
+                Some(obj) => {
+                    for k in obj.keys() {
+                        if !s.info.headers.contains(k) {
+                            s.info.headers.push(k.clone());
+                        }
+                    }
+                    s.pending.push_back((s.index, obj));
+                }
+                None => break,
             }
-            None => return Err(file_error(file_name, "không có bản ghi nào.", "has no records.")),
+        }
+        if s.pending.is_empty() {
+            return Err(file_error(file_name, "không có bản ghi nào.", "has no records."));
         }
         Ok(s)
     }
@@ -681,21 +695,15 @@ impl JsonStream {
         }
     }
 
-    fn to_row(&mut self, obj: serde_json::Map<String, serde_json::Value>) -> SourceRow {
+    /// Keys first seen after the look-ahead are not columns and are ignored.
+    fn to_row(&self, number: u64, obj: serde_json::Map<String, serde_json::Value>) -> SourceRow {
         let mut cells = vec![String::new(); self.info.headers.len()];
         for (k, v) in obj {
-            let i = match self.info.headers.iter().position(|h| *h == k) {
-                Some(i) => i,
-                None => {
-                    // A key the first record did not have: a new column.
-                    self.info.headers.push(k);
-                    cells.push(String::new());
-                    cells.len() - 1
-                }
-            };
-            cells[i] = json_cell(&v);
+            if let Some(i) = self.info.headers.iter().position(|h| *h == k) {
+                cells[i] = json_cell(&v);
+            }
         }
-        SourceRow { number: self.index, cells, error_cells: Vec::new() }
+        SourceRow { number, cells, error_cells: Vec::new() }
     }
 }
 
@@ -721,14 +729,14 @@ impl RowStream for JsonStream {
         &self.info
     }
     fn next_row(&mut self) -> Result<Option<SourceRow>> {
-        let obj = match self.first.take() {
-            Some(o) => o,
+        let (number, obj) = match self.pending.pop_front() {
+            Some(p) => p,
             None => match self.next_object()? {
-                Some(o) => o,
+                Some(o) => (self.index, o),
                 None => return Ok(None),
             },
         };
-        Ok(Some(self.to_row(obj)))
+        Ok(Some(self.to_row(number, obj)))
     }
     fn bytes_read(&self) -> u64 {
         self.reader.get_ref().n

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use deltalake::arrow::array::{Array, ArrayRef, RecordBatch};
-use deltalake::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::arrow::util::display::{ArrayFormatter, FormatOptions};
 use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -111,7 +111,7 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
     let started = Instant::now();
     let ctx = session(limits);
     let state = ctx.state();
-    let stmt = state.sql_to_statement(text, "postgresql").map_err(sql_error)?;
+    let stmt = state.sql_to_statement(text, &deltalake::datafusion::config::Dialect::PostgreSQL).map_err(sql_error)?;
     let refs = state.resolve_table_references(&stmt).map_err(sql_error)?;
     for r in refs {
         let name = r.table().to_string();

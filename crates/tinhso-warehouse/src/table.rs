@@ -261,7 +261,7 @@ pub async fn commit_staged(
     metadata: serde_json::Value,
 ) -> Result<i64> {
     let table = open(dir, None).await?;
-    let ctx = SessionContext::new();
+    let ctx = deltalake::delta_datafusion::DeltaSessionContext::new().into_inner();
     table.update_datafusion_session(&ctx.state()).map_err(delta_err)?;
     let staged_url = staged.to_str().ok_or_else(|| Error::internal("non-UTF-8 staging path"))?;
     ctx.register_parquet("staged", staged_url, Default::default()).await.map_err(delta_err)?;

@@ -352,11 +352,10 @@ impl<'a> Validator<'a> {
             let f = &def.fields[fi];
             let col = self.map.field_col[fi];
             let raw = col.and_then(|c| row.cells.get(c)).map(String::as_str).unwrap_or("");
-            let column = || self.column_name(fi);
             if col.is_some_and(|c| row.error_cells.contains(&c)) {
                 issues.push(Issue {
                     row: row.number,
-                    column: column(),
+                    column: self.column_name(fi),
                     field: f.name.clone(),
                     value: raw.to_string(),
                     rule: "excel_error".into(),
@@ -380,7 +379,7 @@ impl<'a> Validator<'a> {
                     self.stats.required_missing += 1;
                     issues.push(Issue {
                         row: row.number,
-                        column: column(),
+                        column: self.column_name(fi),
                         field: f.name.clone(),
                         value: String::new(),
                         rule: "required".into(),
@@ -422,7 +421,7 @@ impl<'a> Validator<'a> {
                 Err(e) => {
                     issues.push(Issue {
                         row: row.number,
-                        column: column(),
+                        column: self.column_name(fi),
                         field: f.name.clone(),
                         value: clip(&text),
                         rule: e.rule.to_string(),
