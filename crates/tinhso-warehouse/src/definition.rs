@@ -364,7 +364,11 @@ impl Definition {
         self.description = nfc(self.description.trim());
         self.owner = self.owner.map(|o| o.trim().to_uppercase()).filter(|o| !o.is_empty());
         if self.fields.is_empty() {
-            return Err(bad("fields", "Bộ dữ liệu cần ít nhất một trường.".into(), "A dataset needs at least one field.".into()));
+            return Err(bad(
+                "fields",
+                "Bộ dữ liệu cần ít nhất một trường.".into(),
+                "A dataset needs at least one field.".into(),
+            ));
         }
         if self.fields.len() > 500 {
             return Err(bad("fields", "Tối đa 500 trường.".into(), "At most 500 fields.".into()));
@@ -425,7 +429,10 @@ impl Definition {
                     if !fits {
                         return Err(bad(
                             "fields",
-                            format!("Trường «{}»: {what} phải là tên một trường ngày trong bộ dữ liệu (nhận «{o}»).", f.name),
+                            format!(
+                                "Trường «{}»: {what} phải là tên một trường ngày trong bộ dữ liệu (nhận «{o}»).",
+                                f.name
+                            ),
                             format!("Field «{}»: {what} must name a date field of this dataset (got «{o}»).", f.name),
                         ));
                     }
@@ -577,17 +584,47 @@ required = true
     #[test]
     fn rejects_bad_definitions() {
         let cases = [
-            (r#"{"slug": "Bad Slug", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "text"}]}"#, "slug"),
+            (
+                r#"{"slug": "Bad Slug", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "text"}]}"#,
+                "slug",
+            ),
             (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": []}"#, "fields"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "key": ["b"], "fields": [{"name": "a", "type": "text"}]}"#, "key"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "enum"}]}"#, "fields"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "Tên", "type": "text"}]}"#, "fields"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "text"}, {"name": "a", "type": "text"}]}"#, "fields"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "text", "pattern": "("}]}"#, "fields"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "cccd", "birth_date_field": "zz"}]}"#, "fields"),
-            (r#"{"slug": "ok", "name": "x", "zone": "everywhere", "frequency": "daily", "fields": [{"name": "a", "type": "text"}]}"#, "definition"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "blob"}]}"#, "definition"),
-            (r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "coverage": {"field": "a"}, "fields": [{"name": "a", "type": "text"}]}"#, "coverage"),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "key": ["b"], "fields": [{"name": "a", "type": "text"}]}"#,
+                "key",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "enum"}]}"#,
+                "fields",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "Tên", "type": "text"}]}"#,
+                "fields",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "text"}, {"name": "a", "type": "text"}]}"#,
+                "fields",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "text", "pattern": "("}]}"#,
+                "fields",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "cccd", "birth_date_field": "zz"}]}"#,
+                "fields",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "everywhere", "frequency": "daily", "fields": [{"name": "a", "type": "text"}]}"#,
+                "definition",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "fields": [{"name": "a", "type": "blob"}]}"#,
+                "definition",
+            ),
+            (
+                r#"{"slug": "ok", "name": "x", "zone": "shared", "frequency": "daily", "coverage": {"field": "a"}, "fields": [{"name": "a", "type": "text"}]}"#,
+                "coverage",
+            ),
         ];
         for (text, field) in cases {
             let e = Definition::parse(text, false).unwrap_err();

@@ -355,7 +355,13 @@ impl Warehouse {
     // ---- ingest ----
 
     /// Validates and writes a file as a new version of the dataset.
-    pub async fn ingest(&self, actor: &Actor, slug: &str, input: IngestInput, progress: Arc<Progress>) -> Result<IngestOutcome> {
+    pub async fn ingest(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        input: IngestInput,
+        progress: Arc<Progress>,
+    ) -> Result<IngestOutcome> {
         let d = self.dataset(actor, slug).await?;
         if !self.may_manage(actor, &d.record.owner_path) {
             return Err(Error::new(
@@ -370,8 +376,14 @@ impl Warehouse {
         let format = source::Format::guess(input.content_type.as_deref(), &input.file_name).ok_or_else(|| {
             Error::invalid(
                 "file",
-                format!("Tệp «{}»: không nhận dạng được loại tệp; hỗ trợ CSV, Excel .xlsx, JSON và JSONL.", input.file_name),
-                format!("File «{}»: unknown file type; CSV, Excel .xlsx, JSON and JSONL are supported.", input.file_name),
+                format!(
+                    "Tệp «{}»: không nhận dạng được loại tệp; hỗ trợ CSV, Excel .xlsx, JSON và JSONL.",
+                    input.file_name
+                ),
+                format!(
+                    "File «{}»: unknown file type; CSV, Excel .xlsx, JSON and JSONL are supported.",
+                    input.file_name
+                ),
             )
         })?;
         let mode = input.mode;
@@ -385,7 +397,9 @@ impl Warehouse {
         let dir = table::table_dir(&self.root, slug);
         let refs = self.reference_keys(&d.def).await?;
         let at = input.at.unwrap_or_else(tinhso_store::now);
-        let today = chrono::DateTime::from_timestamp(at, 0).map(|t| (t + chrono::Duration::hours(7)).date_naive()).unwrap_or_default();
+        let today = chrono::DateTime::from_timestamp(at, 0)
+            .map(|t| (t + chrono::Duration::hours(7)).date_naive())
+            .unwrap_or_default();
         let token = tinhso_store::credentials::random_hex(8);
         let staged = self.root.join("_staging").join(format!("{slug}-{token}.parquet"));
         let rejects_rel = format!("_rejects/{slug}/{token}.csv");
@@ -431,8 +445,16 @@ impl Warehouse {
             }
             None => None,
         };
-        let mut report =
-            Report::build(&input.file_name, &scan.info, mode.as_str(), &scan.columns, &scan.stats, accepted, coverage, at);
+        let mut report = Report::build(
+            &input.file_name,
+            &scan.info,
+            mode.as_str(),
+            &scan.columns,
+            &scan.stats,
+            accepted,
+            coverage,
+            at,
+        );
         if scan.stats.rows_read == 0 {
             report.refused = Some(quality::Message {
                 vi: format!("Tệp «{}» không có dòng dữ liệu nào dưới dòng tiêu đề.", input.file_name),
@@ -487,10 +509,8 @@ impl Warehouse {
 
     async fn table_lacks_columns(&self, dir: &Path, def: &Definition) -> Result<bool> {
         let t = table::open(dir, None).await?;
-        let have: HashSet<String> = t
-            .snapshot()
-            .map(|s| s.schema().fields().map(|f| f.name().to_string()).collect())
-            .unwrap_or_default();
+        let have: HashSet<String> =
+            t.snapshot().map(|s| s.schema().fields().map(|f| f.name().to_string()).collect()).unwrap_or_default();
         Ok(def.columns().iter().any(|c| !have.contains(c)))
     }
 
@@ -499,11 +519,15 @@ impl Warehouse {
         let ctx = sql::session(&self.limits);
         let p = table::provider(&ctx, dir, None).await?;
         ctx.register_table("t", p).map_err(table::delta_err)?;
-        let df = ctx.sql(&format!("SELECT DISTINCT CAST(\"{column}\" AS VARCHAR) FROM t WHERE \"{column}\" IS NOT NULL")).await.map_err(table::delta_err)?;
+        let df = ctx
+            .sql(&format!("SELECT DISTINCT CAST(\"{column}\" AS VARCHAR) FROM t WHERE \"{column}\" IS NOT NULL"))
+            .await
+            .map_err(table::delta_err)?;
         let batches = df.collect().await.map_err(table::delta_err)?;
         let mut out = HashSet::new();
         for b in batches {
-            let col = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Utf8).map_err(table::delta_err)?;
+            let col = deltalake::arrow::compute::cast(b.column(0), &deltalake::arrow::datatypes::DataType::Utf8)
+                .map_err(table::delta_err)?;
             let a = col.as_any().downcast_ref::<StringArray>().expect("utf8");
             for i in 0..a.len() {
                 if a.is_valid(i) {
@@ -532,7 +556,13 @@ impl Warehouse {
     }
 
     /// The rejects CSV of an ingest (by version, or by ingest id when refused).
-    pub async fn rejects_path(&self, actor: &Actor, slug: &str, version: Option<i64>, ingest_id: Option<i64>) -> Result<Option<PathBuf>> {
+    pub async fn rejects_path(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        version: Option<i64>,
+        ingest_id: Option<i64>,
+    ) -> Result<Option<PathBuf>> {
         let d = self.dataset(actor, slug).await?;
         if !self.may_manage(actor, &d.record.owner_path) && !actor.role.province_wide() {
             return Err(Error::forbidden());
@@ -557,7 +587,13 @@ impl Warehouse {
     }
 
     /// Rows of one version (latest when `None`) for preview and download.
-    pub async fn rows(&self, actor: &Actor, slug: &str, version: Option<i64>, limit: usize) -> Result<(Vec<String>, Vec<RecordBatch>)> {
+    pub async fn rows(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        version: Option<i64>,
+        limit: usize,
+    ) -> Result<(Vec<String>, Vec<RecordBatch>)> {
         let d = self.dataset(actor, slug).await?;
         if !self.may_read(actor, &d.record) {
             return Err(sql::no_access(slug));
@@ -582,7 +618,12 @@ impl Warehouse {
             .map(|((code, name), s)| {
                 let n = s.len() as f64;
                 let avg = |f: fn(&Scores) -> i64| (s.iter().map(f).sum::<i64>() as f64 / n).round() as i64;
-                (code, name, s.len(), Scores::new(avg(|x| x.correct), avg(|x| x.complete), avg(|x| x.clean), avg(|x| x.live)))
+                (
+                    code,
+                    name,
+                    s.len(),
+                    Scores::new(avg(|x| x.correct), avg(|x| x.complete), avg(|x| x.clean), avg(|x| x.live)),
+                )
             })
             .collect())
     }
@@ -653,9 +694,10 @@ fn scan_file(
     progress: &Progress,
 ) -> Result<Scan> {
     let total = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
-    let mut stream = source::open(&input.path, &input.file_name, format, input.sheet.as_deref(), &|cells: &[String]| {
-        validate::header_score(def, cells)
-    })?;
+    let mut stream =
+        source::open(&input.path, &input.file_name, format, input.sheet.as_deref(), &|cells: &[String]| {
+            validate::header_score(def, cells)
+        })?;
     let info = stream.info().clone();
     progress.total.store(if format == source::Format::Xlsx { 0 } else { total }, Ordering::Relaxed);
     let legacy_file = matches!(

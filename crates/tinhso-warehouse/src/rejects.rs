@@ -12,7 +12,8 @@ use crate::source::SourceRow;
 use crate::validate::Issue;
 
 /// The diagnostic columns that precede the original ones.
-pub const DIAGNOSTIC_HEADERS: [&str; 6] = ["Dòng / Row", "Cột / Column", "Giá trị / Value", "Quy tắc / Rule", "Lý do", "Reason"];
+pub const DIAGNOSTIC_HEADERS: [&str; 6] =
+    ["Dòng / Row", "Cột / Column", "Giá trị / Value", "Quy tắc / Rule", "Lý do", "Reason"];
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::internal(e)

@@ -36,7 +36,9 @@ impl Format {
     pub fn guess(content_type: Option<&str>, file_name: &str) -> Option<Format> {
         let ct = content_type.map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         match ct.as_deref() {
-            Some("text/csv" | "text/plain" | "application/csv" | "text/tab-separated-values") => return Some(Format::Csv),
+            Some("text/csv" | "text/plain" | "application/csv" | "text/tab-separated-values") => {
+                return Some(Format::Csv)
+            }
             Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") => return Some(Format::Xlsx),
             Some("application/json" | "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines") => {
                 return Some(Format::Json)
@@ -110,7 +112,9 @@ pub fn open(
     sheet: Option<&str>,
     matches: &dyn Fn(&[String]) -> usize,
 ) -> Result<Box<dyn RowStream>> {
-    let len = std::fs::metadata(path).map_err(|e| file_error(file_name, format!("không đọc được: {e}"), format!("cannot be read: {e}")))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| file_error(file_name, format!("không đọc được: {e}"), format!("cannot be read: {e}")))?
+        .len();
     if len == 0 {
         return Err(file_error(file_name, "tệp rỗng.", "the file is empty."));
     }
@@ -230,7 +234,8 @@ struct CsvStream {
 
 impl CsvStream {
     fn open(path: &Path, file_name: &str, matches: &dyn Fn(&[String]) -> usize) -> Result<CsvStream> {
-        let io = |e: std::io::Error| file_error(file_name, format!("không đọc được: {e}"), format!("cannot be read: {e}"));
+        let io =
+            |e: std::io::Error| file_error(file_name, format!("không đọc được: {e}"), format!("cannot be read: {e}"));
         let mut f = File::open(path).map_err(io)?;
         let mut prefix = vec![0u8; 256 * 1024];
         let mut n = 0;
@@ -254,7 +259,11 @@ impl CsvStream {
             ));
         }
         if sample.contains('\0') {
-            return Err(file_error(file_name, "chứa ký tự NUL: đây không phải tệp văn bản CSV.", "contains NUL characters: this is not a CSV text file."));
+            return Err(file_error(
+                file_name,
+                "chứa ký tự NUL: đây không phải tệp văn bản CSV.",
+                "contains NUL characters: this is not a CSV text file.",
+            ));
         }
         let delimiter = sniff_delimiter(&sample);
         let consumed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -347,7 +356,12 @@ fn read_record(
             }
             Err(e) => {
                 let at = e.position().map(|p| p.line()).unwrap_or(line);
-                return Err(row_error(file_name, at, format!("lỗi cú pháp CSV: {e}"), format!("CSV syntax error: {e}")));
+                return Err(row_error(
+                    file_name,
+                    at,
+                    format!("lỗi cú pháp CSV: {e}"),
+                    format!("CSV syntax error: {e}"),
+                ));
             }
         }
     }
@@ -408,7 +422,12 @@ fn excel_cell(d: &Data) -> std::result::Result<String, String> {
 }
 
 impl XlsxStream {
-    fn open(path: &Path, file_name: &str, sheet: Option<&str>, matches: &dyn Fn(&[String]) -> usize) -> Result<XlsxStream> {
+    fn open(
+        path: &Path,
+        file_name: &str,
+        sheet: Option<&str>,
+        matches: &dyn Fn(&[String]) -> usize,
+    ) -> Result<XlsxStream> {
         let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(|e| {
             file_error(file_name, format!("không mở được tệp Excel: {e}"), format!("cannot open the Excel file: {e}"))
         })?;
@@ -426,12 +445,22 @@ impl XlsxStream {
                         format!("has no sheet «{s}» (sheets: {}).", names.join(", ")),
                     )
                 })?,
-            None => names.first().cloned().ok_or_else(|| file_error(file_name, "không có trang tính nào.", "has no sheets."))?,
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| file_error(file_name, "không có trang tính nào.", "has no sheets."))?,
         };
         let range = wb.worksheet_range(&name).map_err(|e| {
-            file_error(file_name, format!("không đọc được trang «{name}»: {e}"), format!("cannot read sheet «{name}»: {e}"))
+            file_error(
+                file_name,
+                format!("không đọc được trang «{name}»: {e}"),
+                format!("cannot read sheet «{name}»: {e}"),
+            )
         })?;
-        let formulas = wb.worksheet_formula(&name).map(|r| r.used_cells().filter(|(_, _, f)| !f.is_empty()).count() as u64).unwrap_or(0);
+        let formulas = wb
+            .worksheet_formula(&name)
+            .map(|r| r.used_cells().filter(|(_, _, f)| !f.is_empty()).count() as u64)
+            .unwrap_or(0);
         let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let width = range.width();
@@ -548,7 +577,8 @@ impl<R: Read> Read for CountingReader<R> {
 
 impl JsonStream {
     fn open(path: &Path, file_name: &str) -> Result<JsonStream> {
-        let f = File::open(path).map_err(|e| file_error(file_name, format!("không đọc được: {e}"), format!("cannot be read: {e}")))?;
+        let f = File::open(path)
+            .map_err(|e| file_error(file_name, format!("không đọc được: {e}"), format!("cannot be read: {e}")))?;
         let mut reader = BufReader::with_capacity(256 * 1024, CountingReader { inner: f, n: 0 });
         // Skip a BOM and whitespace to see whether this is an array.
         let array = loop {
@@ -612,10 +642,16 @@ impl JsonStream {
         let mut esc = false;
         let mut started = false;
         loop {
-            let chunk = self.reader.fill_buf().map_err(|e| file_error(&self.file_name, e.to_string(), e.to_string()))?;
+            let chunk =
+                self.reader.fill_buf().map_err(|e| file_error(&self.file_name, e.to_string(), e.to_string()))?;
             if chunk.is_empty() {
                 if started {
-                    return Err(row_error(&self.file_name, self.index + 1, "bản ghi JSON bị cắt cụt.", "the JSON record is truncated."));
+                    return Err(row_error(
+                        &self.file_name,
+                        self.index + 1,
+                        "bản ghi JSON bị cắt cụt.",
+                        "the JSON record is truncated.",
+                    ));
                 }
                 return Ok(None);
             }
@@ -691,7 +727,12 @@ impl JsonStream {
         match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(serde_json::Value::Object(m)) => Ok(Some(m)),
             Ok(_) => Err(row_error(&self.file_name, self.index, "cần một đối tượng JSON.", "expected a JSON object.")),
-            Err(e) => Err(row_error(&self.file_name, self.index, format!("JSON không hợp lệ: {e}"), format!("invalid JSON: {e}"))),
+            Err(e) => Err(row_error(
+                &self.file_name,
+                self.index,
+                format!("JSON không hợp lệ: {e}"),
+                format!("invalid JSON: {e}"),
+            )),
         }
     }
 

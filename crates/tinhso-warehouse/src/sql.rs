@@ -11,7 +11,7 @@ use deltalake::arrow::datatypes::SchemaRef;
 use deltalake::arrow::util::display::{ArrayFormatter, FormatOptions};
 use deltalake::datafusion::error::DataFusionError;
 use deltalake::datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use deltalake::datafusion::prelude::{SessionConfig, SessionContext, SQLOptions};
+use deltalake::datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use serde::Serialize;
 use tinhso_domain::{Error, ErrorKind, Result};
@@ -56,7 +56,8 @@ pub struct QueryResult {
 
 /// A DataFusion session with the memory limit.
 pub fn session(limits: &QueryLimits) -> SessionContext {
-    let runtime = RuntimeEnvBuilder::new().with_memory_limit(limits.memory_bytes, 1.0).build_arc().expect("runtime env");
+    let runtime =
+        RuntimeEnvBuilder::new().with_memory_limit(limits.memory_bytes, 1.0).build_arc().expect("runtime env");
     let config = SessionConfig::new().with_target_partitions(2).with_information_schema(false);
     SessionContext::new_with_config_rt(config, runtime)
 }
@@ -106,7 +107,11 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
         return Err(Error::invalid("sql", "Câu lệnh SQL trống.", "The SQL statement is empty."));
     }
     if text.len() > 100_000 {
-        return Err(Error::invalid("sql", "Câu lệnh SQL dài quá 100 000 ký tự.", "The SQL statement is longer than 100,000 characters."));
+        return Err(Error::invalid(
+            "sql",
+            "Câu lệnh SQL dài quá 100 000 ký tự.",
+            "The SQL statement is longer than 100,000 characters.",
+        ));
     }
     let started = Instant::now();
     let ctx = session(limits);
@@ -165,7 +170,8 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
         )
         .at("sql")
     })??;
-    let columns = schema.fields().iter().map(|f| Column { name: f.name().clone(), kind: f.data_type().to_string() }).collect();
+    let columns =
+        schema.fields().iter().map(|f| Column { name: f.name().clone(), kind: f.data_type().to_string() }).collect();
     let rows = to_json_rows(&batches);
     Ok(QueryResult {
         columns,
@@ -228,8 +234,12 @@ fn column_json(a: &ArrayRef) -> Vec<serde_json::Value> {
         DataType::UInt16 => prim!(UInt16Type, |v: u16| Value::from(v)),
         DataType::UInt32 => prim!(UInt32Type, |v: u32| Value::from(v)),
         DataType::UInt64 => prim!(UInt64Type, |v: u64| Value::from(v)),
-        DataType::Float32 => prim!(Float32Type, |v: f32| serde_json::Number::from_f64(v as f64).map(Value::Number).unwrap_or(Value::Null)),
-        DataType::Float64 => prim!(Float64Type, |v: f64| serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null)),
+        DataType::Float32 => prim!(Float32Type, |v: f32| serde_json::Number::from_f64(v as f64)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
+        DataType::Float64 => {
+            prim!(Float64Type, |v: f64| serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null))
+        }
         DataType::Boolean => {
             let arr = a.as_boolean();
             for i in 0..n {

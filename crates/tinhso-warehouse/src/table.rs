@@ -84,7 +84,8 @@ fn delta_type(class: &str) -> DeltaType {
 
 /// (column, storage class) for every stored column, in order.
 fn column_classes(def: &Definition) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = def.fields.iter().map(|f| (f.name.clone(), storage_class(f.kind))).collect();
+    let mut out: Vec<(String, &'static str)> =
+        def.fields.iter().map(|f| (f.name.clone(), storage_class(f.kind))).collect();
     out.extend(def.fields.iter().filter_map(|f| f.original_column()).map(|c| (c, "utf8")));
     out
 }
@@ -218,12 +219,10 @@ pub async fn open(dir: &Path, version: Option<i64>) -> Result<DeltaTable> {
         b = b.with_version(v as _);
     }
     b.load().await.map_err(|e| match e {
-        deltalake::DeltaTableError::InvalidVersion(_) | deltalake::DeltaTableError::NotATable(_) => {
-            Error::not_found(
-                format!("Không có phiên bản {} của bảng.", version.unwrap_or_default()),
-                format!("The table has no version {}.", version.unwrap_or_default()),
-            )
-        }
+        deltalake::DeltaTableError::InvalidVersion(_) | deltalake::DeltaTableError::NotATable(_) => Error::not_found(
+            format!("Không có phiên bản {} của bảng.", version.unwrap_or_default()),
+            format!("The table has no version {}.", version.unwrap_or_default()),
+        ),
         other => {
             let text = other.to_string();
             if text.contains("not found") || text.contains("Invalid table version") || text.contains("version") {
@@ -276,13 +275,7 @@ pub async fn commit_staged(
             let keep: Vec<String> = def
                 .columns()
                 .iter()
-                .map(|c| {
-                    if table_has_column(&table, c) {
-                        format!("c.\"{c}\"")
-                    } else {
-                        format!("NULL AS \"{c}\"")
-                    }
-                })
+                .map(|c| if table_has_column(&table, c) { format!("c.\"{c}\"") } else { format!("NULL AS \"{c}\"") })
                 .collect();
             format!(
                 "SELECT {} FROM current_version c WHERE NOT EXISTS (SELECT 1 FROM staged s WHERE {}) \
@@ -328,8 +321,7 @@ pub async fn commits_after(dir: &Path, after: i64) -> Result<Vec<(i64, Option<i6
     if latest <= after {
         return Ok(Vec::new());
     }
-    let infos: Vec<_> =
-        table.history(Some((latest - after) as usize)).try_collect().await.map_err(delta_err)?;
+    let infos: Vec<_> = table.history(Some((latest - after) as usize)).try_collect().await.map_err(delta_err)?;
     let mut out = Vec::new();
     for (i, info) in infos.into_iter().enumerate() {
         let version = latest - i as i64;

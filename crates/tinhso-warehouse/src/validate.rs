@@ -201,7 +201,9 @@ impl Stats {
     }
     fn fix(&mut self, f: Fix, penalised: bool) -> bool {
         *self.fixes.entry(f.kind.to_string()).or_default() += 1;
-        if self.examples_fixes.len() < EXAMPLES && !self.examples_fixes.iter().any(|e| e.kind == f.kind && e.column == f.column) {
+        if self.examples_fixes.len() < EXAMPLES
+            && !self.examples_fixes.iter().any(|e| e.kind == f.kind && e.column == f.column)
+        {
             self.examples_fixes.push(f);
         }
         penalised
@@ -343,7 +345,11 @@ impl<'a> Validator<'a> {
                     rule: "ragged".into(),
                     dim: Dim::Correct,
                     vi: format!("Dòng có {} ô nhưng tiêu đề chỉ có {} cột.", row.cells.len(), self.headers.len()),
-                    en: format!("The row has {} cells but the header only {} columns.", row.cells.len(), self.headers.len()),
+                    en: format!(
+                        "The row has {} cells but the header only {} columns.",
+                        row.cells.len(),
+                        self.headers.len()
+                    ),
                 });
             }
         }
@@ -477,7 +483,11 @@ impl<'a> Validator<'a> {
                                 rule: "not_before".into(),
                                 dim: Dim::Correct,
                                 vi: format!("«{}» sớm hơn «{}».", def.fields[i].display(), def.fields[j].display()),
-                                en: format!("«{}» is earlier than «{}».", def.fields[i].display(), def.fields[j].display()),
+                                en: format!(
+                                    "«{}» is earlier than «{}».",
+                                    def.fields[i].display(),
+                                    def.fields[j].display()
+                                ),
                             });
                         }
                     }
@@ -554,14 +564,20 @@ impl<'a> Validator<'a> {
                     legacy::Legacy::Tcvn3 => "legacy_tcvn3",
                     legacy::Legacy::Vni => "legacy_vni",
                 };
-                dirty |= self.stats.fix(Fix { row, column: self.column_name(fi), kind: k, before: clip(&s), after: clip(&fixed) }, true);
+                dirty |= self.stats.fix(
+                    Fix { row, column: self.column_name(fi), kind: k, before: clip(&s), after: clip(&fixed) },
+                    true,
+                );
                 s = fixed;
             }
         }
         if is_nfc_quick(s.chars()) != IsNormalized::Yes {
             let n: String = s.nfc().collect();
             if n != s {
-                dirty |= self.stats.fix(Fix { row, column: self.column_name(fi), kind: "nfc", before: clip(&s), after: clip(&n) }, true);
+                dirty |= self.stats.fix(
+                    Fix { row, column: self.column_name(fi), kind: "nfc", before: clip(&s), after: clip(&n) },
+                    true,
+                );
                 s = n;
             }
         }
@@ -570,7 +586,16 @@ impl<'a> Validator<'a> {
 
     fn unified(&mut self, row: u64, fi: usize, before: &str, after: String) {
         if before != after {
-            self.stats.fix(Fix { row, column: self.column_name(fi), kind: "format_unified", before: clip(before), after: clip(&after) }, false);
+            self.stats.fix(
+                Fix {
+                    row,
+                    column: self.column_name(fi),
+                    kind: "format_unified",
+                    before: clip(before),
+                    after: clip(&after),
+                },
+                false,
+            );
         }
     }
 
@@ -590,12 +615,20 @@ impl<'a> Validator<'a> {
                 let chars = s.chars().count();
                 if let Some(min) = f.min_length {
                     if chars < min {
-                        return Err(ve("min_length", format!("«{}» ngắn hơn {min} ký tự.", clip(s)), format!("«{}» is shorter than {min} characters.", clip(s))));
+                        return Err(ve(
+                            "min_length",
+                            format!("«{}» ngắn hơn {min} ký tự.", clip(s)),
+                            format!("«{}» is shorter than {min} characters.", clip(s)),
+                        ));
                     }
                 }
                 if let Some(max) = f.max_length {
                     if chars > max {
-                        return Err(ve("max_length", format!("«{}» dài hơn {max} ký tự.", clip(s)), format!("«{}» is longer than {max} characters.", clip(s))));
+                        return Err(ve(
+                            "max_length",
+                            format!("«{}» dài hơn {max} ký tự.", clip(s)),
+                            format!("«{}» is longer than {max} characters.", clip(s)),
+                        ));
                     }
                 }
                 Val::Str(s.to_string())
@@ -681,7 +714,11 @@ impl<'a> Validator<'a> {
         if let Some(re) = &self.patterns[fi] {
             if !re.is_match(s) {
                 let p = f.pattern.clone().unwrap_or_default();
-                return Err(ve("pattern", format!("«{}» không đúng mẫu {p}.", clip(s)), format!("«{}» does not match the pattern {p}.", clip(s))));
+                return Err(ve(
+                    "pattern",
+                    format!("«{}» không đúng mẫu {p}.", clip(s)),
+                    format!("«{}» does not match the pattern {p}.", clip(s)),
+                ));
             }
         }
         self.bounds(fi, &v, s)?;
@@ -708,10 +745,18 @@ impl<'a> Validator<'a> {
             let (Some(x), Some(limit)) = (x, limit) else { continue };
             let shown = b.as_str().map(str::to_string).unwrap_or_else(|| b.to_string());
             if is_min && x < limit {
-                return Err(ve("min", format!("«{}» nhỏ hơn mức tối thiểu {shown}.", clip(s)), format!("«{}» is below the minimum {shown}.", clip(s))));
+                return Err(ve(
+                    "min",
+                    format!("«{}» nhỏ hơn mức tối thiểu {shown}.", clip(s)),
+                    format!("«{}» is below the minimum {shown}.", clip(s)),
+                ));
             }
             if !is_min && x > limit {
-                return Err(ve("max", format!("«{}» lớn hơn mức tối đa {shown}.", clip(s)), format!("«{}» is above the maximum {shown}.", clip(s))));
+                return Err(ve(
+                    "max",
+                    format!("«{}» lớn hơn mức tối đa {shown}.", clip(s)),
+                    format!("«{}» is above the maximum {shown}.", clip(s)),
+                ));
             }
         }
         Ok(())
@@ -774,8 +819,16 @@ impl<'a> Validator<'a> {
                 let list: Vec<String> = many.iter().map(|m| format!("{} {}", m.code, m.name)).collect();
                 Err(ve(
                     "admin_unit_ambiguous",
-                    format!("Mã cũ «{code}» ({}) đã được chia cho nhiều đơn vị: {}; hãy dùng mã mới.", unit.full_name, list.join("; ")),
-                    format!("Old code «{code}» ({}) was split between several units: {}; use the new code.", unit.full_name, list.join("; ")),
+                    format!(
+                        "Mã cũ «{code}» ({}) đã được chia cho nhiều đơn vị: {}; hãy dùng mã mới.",
+                        unit.full_name,
+                        list.join("; ")
+                    ),
+                    format!(
+                        "Old code «{code}» ({}) was split between several units: {}; use the new code.",
+                        unit.full_name,
+                        list.join("; ")
+                    ),
                 ))
             }
         }
@@ -786,7 +839,11 @@ impl<'a> Validator<'a> {
         self.def.coverage.as_ref()?;
         let prov = self.units.in_force(&self.province, self.today)?;
         let communes: Vec<_> = self.units.children(prov);
-        let missing = communes.iter().filter(|c| !seen.contains(&c.code)).map(|c| (c.code.clone(), c.full_name.clone())).collect();
+        let missing = communes
+            .iter()
+            .filter(|c| !seen.contains(&c.code))
+            .map(|c| (c.code.clone(), c.full_name.clone()))
+            .collect();
         Some((communes.len(), missing))
     }
 }
@@ -847,10 +904,19 @@ mod tests {
     }
 
     fn headers() -> Vec<String> {
-        ["MÃ TRƯỜNG", "Tên trường", "Xa/Phuong", "Ngày sinh hiệu trưởng", "so cccd", "Cấp học", "Số học sinh", "Ghi chú"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "MÃ TRƯỜNG",
+            "Tên trường",
+            "Xa/Phuong",
+            "Ngày sinh hiệu trưởng",
+            "so cccd",
+            "Cấp học",
+            "Số học sinh",
+            "Ghi chú",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     fn today() -> NaiveDate {
@@ -871,7 +937,10 @@ mod tests {
     fn accepts_and_rejects_rows_with_reasons() {
         let d = def();
         let mut v = Validator::new(&d, &headers(), AdminUnits::embedded(), "52", today(), false, HashMap::new());
-        let ok = v.check(&row(2, &["T01", " Trường TH Lê Lợi ", "21583", "05/03/1980", "052080001234", "tiểu học", "1.234", ""]));
+        let ok = v.check(&row(
+            2,
+            &["T01", " Trường TH Lê Lợi ", "21583", "05/03/1980", "052080001234", "tiểu học", "1.234", ""],
+        ));
         let Outcome::Accepted(vals) = ok else { panic!("row 2 should pass") };
         assert_eq!(vals[1], Val::Str("Trường TH Lê Lợi".into()));
         assert_eq!(vals[5], Val::Str("Tiểu học".into()));
@@ -926,7 +995,9 @@ mod tests {
         let d = def();
         let mut v = Validator::new(&d, &headers(), AdminUnits::embedded(), "52", today(), false, HashMap::new());
         let decomposed: String = "Trường Nguyễn Huệ".nfd().collect();
-        let Outcome::Accepted(vals) = v.check(&row(2, &["T01", &decomposed, "", "", "", "THCS", "", ""])) else { panic!() };
+        let Outcome::Accepted(vals) = v.check(&row(2, &["T01", &decomposed, "", "", "", "THCS", "", ""])) else {
+            panic!()
+        };
         assert_eq!(vals[1], Val::Str("Trường Nguyễn Huệ".into()));
         assert_eq!(v.stats.rows_normalised, 1);
         assert_eq!(*v.stats.fixes.get("nfc").unwrap(), 1);

@@ -34,7 +34,9 @@ pub async fn seed(wh: &Warehouse, today: chrono::NaiveDate) -> anyhow::Result<us
             };
             let out = wh.ingest(&actor, &slug, input, Arc::new(Progress::default())).await;
             match out {
-                Ok(o) => tracing::info!(%slug, file = %u.file_name, version = ?o.version, rows = o.report.rows_read, rejected = o.report.rows_rejected, "demo upload"),
+                Ok(o) => {
+                    tracing::info!(%slug, file = %u.file_name, version = ?o.version, rows = o.report.rows_read, rejected = o.report.rows_rejected, "demo upload")
+                }
                 Err(e) => tracing::warn!(%slug, file = %u.file_name, error = %e, "demo upload failed"),
             }
         }

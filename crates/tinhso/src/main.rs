@@ -158,7 +158,7 @@ fn load_config(common: &Common, listen: Option<&str>) -> anyhow::Result<Config> 
 
 fn init_logging(c: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{},sqlx=warn", c.log_level)));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{},sqlx=warn,buoyant_kernel=warn,deltalake_core=warn,datafusion=warn", c.log_level)));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match c.log_format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -251,7 +251,8 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
             }
             let wh = open_warehouse(&c, &store).await?;
             let today = chrono::Utc::now().date_naive();
-            let n = demo_data::seed(&wh, today).await?;
+            let skip = std::env::var_os("TINHSO_DEMO_SKIP_WAREHOUSE").is_some();
+            let n = if skip { 0 } else { demo_data::seed(&wh, today).await? };
             if n > 0 {
                 println!("Kho dữ liệu demo / demo warehouse: {n} bộ dữ liệu mới / new datasets");
             }

@@ -9,12 +9,15 @@ use anyhow::{anyhow, Context};
 use tinhso_warehouse::{Actor, Definition, IngestInput, Progress, Warehouse, WriteMode};
 
 pub async fn create(wh: &Warehouse, file: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("Không đọc được / cannot read {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("Không đọc được / cannot read {}", file.display()))?;
     let toml = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     let def = Definition::parse(&text, toml).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let d = wh.create_dataset(&Actor::system(), def).await.map_err(|e| anyhow!("{e}"))?;
-    println!("Đã tạo bộ dữ liệu / created dataset {} ({}), chủ quản / owner {}", d.record.slug, d.record.name_vi, d.record.owner_code);
+    println!(
+        "Đã tạo bộ dữ liệu / created dataset {} ({}), chủ quản / owner {}",
+        d.record.slug, d.record.name_vi, d.record.owner_code
+    );
     Ok(())
 }
 
@@ -27,7 +30,14 @@ pub async fn list(wh: &Warehouse) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn ingest(wh: &Warehouse, slug: &str, file: &Path, mode: &str, sheet: Option<String>, bar: bool) -> anyhow::Result<()> {
+pub async fn ingest(
+    wh: &Warehouse,
+    slug: &str,
+    file: &Path,
+    mode: &str,
+    sheet: Option<String>,
+    bar: bool,
+) -> anyhow::Result<()> {
     let mode = WriteMode::parse(mode).map_err(|e| anyhow!("{e}"))?;
     if !file.exists() {
         return Err(anyhow!("Không có tệp / no such file: {}", file.display()));
@@ -44,8 +54,10 @@ pub async fn ingest(wh: &Warehouse, slug: &str, file: &Path, mode: &str, sheet: 
     let pb = if bar {
         let pb = indicatif::ProgressBar::new(0);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg}")
-                .expect("template"),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg}",
+            )
+            .expect("template"),
         );
         Some(pb)
     } else {
@@ -74,7 +86,10 @@ pub async fn ingest(wh: &Warehouse, slug: &str, file: &Path, mode: &str, sheet: 
     let secs = started.elapsed().as_secs_f64();
     let r = &out.report;
     match out.version {
-        Some(v) => println!("Phiên bản / version {v}: {} dòng đọc / read, {} nhận / accepted, {} loại / rejected ({:.1} s)", r.rows_read, r.rows_accepted, r.rows_rejected, secs),
+        Some(v) => println!(
+            "Phiên bản / version {v}: {} dòng đọc / read, {} nhận / accepted, {} loại / rejected ({:.1} s)",
+            r.rows_read, r.rows_accepted, r.rows_rejected, secs
+        ),
         None => println!(
             "Từ chối / refused: {} / {}",
             r.refused.as_ref().map(|m| m.vi.as_str()).unwrap_or(""),

@@ -38,7 +38,13 @@ pub async fn schools(e: &Env) {
     e.wh.create_dataset(&Actor::system(), Definition::parse(SCHOOLS, false).unwrap()).await.unwrap();
 }
 
-pub async fn ingest_bytes(e: &Env, slug: &str, name: &str, bytes: &[u8], mode: WriteMode) -> tinhso_domain::Result<IngestOutcome> {
+pub async fn ingest_bytes(
+    e: &Env,
+    slug: &str,
+    name: &str,
+    bytes: &[u8],
+    mode: WriteMode,
+) -> tinhso_domain::Result<IngestOutcome> {
     let path = e.dir.path().join(format!("upload-{}", tinhso_store::credentials::random_hex(4)));
     std::fs::write(&path, bytes).unwrap();
     let input = IngestInput { path, file_name: name.into(), content_type: None, sheet: None, mode, at: None };
@@ -62,8 +68,15 @@ async fn csv_upload_becomes_a_version_with_typed_values() {
     assert_eq!(out.version, Some(1));
     assert_eq!((out.report.rows_read, out.report.rows_accepted, out.report.rows_rejected), (3, 3, 0));
     assert_eq!(out.scores.correct, 100);
-    let rows = query(&e, "SELECT ma_truong, kinh_phi, CAST(ngay_thanh_lap AS VARCHAR), xa, xa__goc FROM truong_hoc ORDER BY ma_truong").await;
-    assert_eq!(rows[0], serde_json::json!(["T01", 1_200_000_000i64, "1975-09-05", "21583", "21583"]).as_array().unwrap().clone());
+    let rows = query(
+        &e,
+        "SELECT ma_truong, kinh_phi, CAST(ngay_thanh_lap AS VARCHAR), xa, xa__goc FROM truong_hoc ORDER BY ma_truong",
+    )
+    .await;
+    assert_eq!(
+        rows[0],
+        serde_json::json!(["T01", 1_200_000_000i64, "1975-09-05", "21583", "21583"]).as_array().unwrap().clone()
+    );
     assert_eq!(rows[1][1], serde_json::json!(350_000_000i64));
     // A legacy commune code is mapped through the 2025 crosswalk, the original kept.
     assert_eq!(rows[2][3], serde_json::json!("21601"));
@@ -223,7 +236,8 @@ async fn json_and_jsonl() {
     let out = ingest_bytes(&e, "truong-hoc", "b.jsonl", lines.as_bytes(), WriteMode::Append).await.unwrap();
     assert_eq!(out.version, Some(2));
     assert_eq!(query(&e, "SELECT SUM(kinh_phi) FROM truong_hoc").await[0][0], serde_json::json!(2_001_500_000i64));
-    let broken = ingest_bytes(&e, "truong-hoc", "c.json", b"[{\"ma_truong\": \"T9\", ", WriteMode::Append).await.unwrap_err();
+    let broken =
+        ingest_bytes(&e, "truong-hoc", "c.json", b"[{\"ma_truong\": \"T9\", ", WriteMode::Append).await.unwrap_err();
     assert!(broken.vi.contains("c.json"), "{broken:?}");
 }
 
@@ -251,7 +265,10 @@ async fn bad_files_get_clear_bilingual_errors_and_change_nothing() {
             }
         };
         assert!(msg.contains(needle), "{name}: {msg}");
-        assert!(msg.contains(name) || name.ends_with(".doc") || name == "chi-tieu-de.csv", "{name} must be named: {msg}");
+        assert!(
+            msg.contains(name) || name.ends_with(".doc") || name == "chi-tieu-de.csv",
+            "{name} must be named: {msg}"
+        );
     }
     // A 10 MB line: the row is rejected (cell too long), the file goes on.
     let mut big = String::from("Mã trường,Tên trường\nT01,Trường A\nT02,");
@@ -277,11 +294,17 @@ async fn schema_changes_between_versions() {
     let csv = "Mã trường,Tên trường,Số học sinh\nT09,Trường mới,1.250\n";
     let out = ingest_bytes(&e, "truong-hoc", "v2.csv", csv.as_bytes(), WriteMode::Append).await.unwrap();
     assert_eq!(out.version, Some(2));
-    assert_eq!(query(&e, "SELECT so_hoc_sinh FROM truong_hoc WHERE ma_truong = 'T09'").await[0][0], serde_json::json!(1250));
+    assert_eq!(
+        query(&e, "SELECT so_hoc_sinh FROM truong_hoc WHERE ma_truong = 'T09'").await[0][0],
+        serde_json::json!(1250)
+    );
     assert_eq!(query(&e, "SELECT COUNT(*) FROM \"truong-hoc@1\"").await[0][0], serde_json::json!(3));
     // Changing a type while data exists is refused with a reason.
     let changed = SCHOOLS.replace("\"type\": \"money\"", "\"type\": \"date\"");
-    let err = e.wh.update_dataset(&Actor::system(), "truong-hoc", Definition::parse(&changed, false).unwrap()).await.unwrap_err();
+    let err =
+        e.wh.update_dataset(&Actor::system(), "truong-hoc", Definition::parse(&changed, false).unwrap())
+            .await
+            .unwrap_err();
     assert!(err.vi.contains("không tương thích") && err.en.contains("incompatible"), "{err:?}");
 }
 

@@ -1,6 +1,10 @@
 //! Integration tests: the real server on a free port, a real database
 //! (SQLite, or PostgreSQL when `TINHSO_TEST_DATABASE_URL` is set), spoken to over HTTP.
 
+mod browser;
+mod warehouse_api;
+mod warehouse_pages;
+
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 use serde_json::Value;

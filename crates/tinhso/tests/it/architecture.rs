@@ -11,9 +11,23 @@ fn root() -> PathBuf {
 const FORBIDDEN: &[(&str, &[&str])] = &[
     (
         "tinhso-domain",
-        &["tinhso-store", "tinhso-web", "tinhso", "sqlx", "axum", "tokio", "askama", "serde", "arrow", "datafusion"],
+        &[
+            "tinhso-store",
+            "tinhso-warehouse",
+            "tinhso-web",
+            "tinhso",
+            "sqlx",
+            "axum",
+            "tokio",
+            "askama",
+            "serde",
+            "arrow",
+            "datafusion",
+            "deltalake",
+        ],
     ),
-    ("tinhso-store", &["tinhso-web", "tinhso", "axum", "askama", "tower-http"]),
+    ("tinhso-store", &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake"]),
+    ("tinhso-warehouse", &["tinhso-web", "tinhso", "axum", "askama", "tower-http"]),
     ("tinhso-web", &["tinhso"]),
 ];
 
