@@ -468,7 +468,7 @@ fn vn_int(n: i64) -> String {
     }
     for (i, ch) in digits.chars().enumerate() {
         let left = digits.len() - i;
-        if i > 0 && left % 3 == 0 {
+        if i > 0 && left.is_multiple_of(3) {
             out.push('.');
         }
         out.push(ch);

@@ -758,7 +758,7 @@ fn scan_file(
             validate::Outcome::Rejected(issues) => rejects_w.write(&row, &issues)?,
         }
         let n = validator.stats.rows_read;
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             progress.rows.store(n, Ordering::Relaxed);
             progress.bytes.store(stream.bytes_read(), Ordering::Relaxed);
         }

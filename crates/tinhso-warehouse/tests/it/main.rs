@@ -348,3 +348,77 @@ async fn crash_before_commit_leaves_the_catalogue_consistent_after_restart() {
     assert_eq!(list[0].version, Some(1));
     assert_eq!(list[0].rows_accepted, 3);
 }
+
+#[tokio::test]
+async fn every_type_is_parsed_and_stored() {
+    let e = env().await;
+    let sites = r#"{"slug": "diem", "name": "Điểm", "zone": "open", "owner": "SVHTTDL", "frequency": "yearly",
+      "key": ["ma"], "fields": [{"name": "ma", "type": "text"}]}"#;
+    e.wh.create_dataset(&Actor::system(), Definition::parse(sites, false).unwrap()).await.unwrap();
+    ingest_bytes(&e, "diem", "diem.csv", b"ma\nD1\nD2\n", WriteMode::Replace).await.unwrap();
+    let all = r#"{"slug": "tat-ca", "name": "Mọi kiểu", "zone": "shared", "owner": "STC", "frequency": "weekly",
+      "fields": [
+        {"name": "t", "type": "text", "pattern": "[A-Z]{2}[0-9]+"},
+        {"name": "i", "type": "integer"}, {"name": "d", "type": "decimal", "min": 0},
+        {"name": "b", "type": "boolean"}, {"name": "ng", "type": "date"}, {"name": "tg", "type": "datetime"},
+        {"name": "tien", "type": "money"}, {"name": "loai", "type": "enum", "values": ["Công lập", "Tư thục"]},
+        {"name": "xa", "type": "admin_unit"}, {"name": "cccd", "type": "cccd"}, {"name": "mst", "type": "mst"},
+        {"name": "dt", "type": "phone"}, {"name": "email", "type": "email"}, {"name": "toa_do", "type": "point"},
+        {"name": "diem", "type": "reference", "references": "diem"}]}"#;
+    e.wh.create_dataset(&Actor::system(), Definition::parse(all, false).unwrap()).await.unwrap();
+    let csv = "t;i;d;b;ng;tg;tien;loai;xa;cccd;mst;dt;email;toa_do;diem\n\
+AB1;1.234;3,5;có;ngày 5 tháng 3 năm 2024;05/03/2024 14:30;4,5 tỷ;cong lap;21583;052 080 001 234;0100109106;+84 912 345 678;Ai@Example.VN;13.77, 109.22;D1\n\
+ab;x;-1;có lẽ;30/02/2024;25:00 01/01/2024;abc;Quốc tế;00000;123;0100109107;12345;a@;200, 10;D9\n";
+    let out = ingest_bytes(&e, "tat-ca", "tat-ca.csv", csv.as_bytes(), WriteMode::Replace).await.unwrap();
+    assert_eq!((out.report.rows_accepted, out.report.rows_rejected), (1, 1), "{:?}", out.report.examples);
+    let rows = query(
+        &e,
+        "SELECT t, i, d, b, CAST(ng AS VARCHAR), tg, tien, loai, xa, cccd, mst, dt, email, toa_do, diem FROM tat_ca",
+    )
+    .await;
+    assert_eq!(
+        rows[0],
+        serde_json::json!([
+            "AB1",
+            1234,
+            3.5,
+            true,
+            "2024-03-05",
+            "2024-03-05T14:30:00+07:00",
+            4_500_000_000i64,
+            "Công lập",
+            "21583",
+            "052080001234",
+            "0100109106",
+            "0912345678",
+            "Ai@example.vn",
+            "13.770000,109.220000",
+            "D1"
+        ])
+        .as_array()
+        .unwrap()
+        .clone()
+    );
+    // Every cell of the bad row is reported, each with its own rule.
+    let path = e.wh.rejects_path(&Actor::system(), "tat-ca", Some(1), None).await.unwrap().unwrap();
+    let text = std::fs::read_to_string(path).unwrap();
+    for rule in [
+        "pattern",
+        "integer",
+        "min",
+        "boolean",
+        "date",
+        "datetime",
+        "money",
+        "enum",
+        "admin_unit",
+        "cccd",
+        "mst",
+        "phone",
+        "email",
+        "point",
+        "reference",
+    ] {
+        assert!(text.contains(rule), "rule {rule} missing from {text}");
+    }
+}
