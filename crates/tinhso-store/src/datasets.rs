@@ -112,21 +112,23 @@ fn ingest_from_row(r: &AnyRow) -> Result<IngestRecord> {
 }
 
 fn slug_taken(slug: &str) -> Error {
-    Error::conflict(format!("Đã có bộ dữ liệu «{slug}»."), format!("A dataset «{slug}» already exists."))
-        .at("slug")
+    Error::conflict(format!("Đã có bộ dữ liệu «{slug}»."), format!("A dataset «{slug}» already exists.")).at("slug")
 }
 
 impl Store {
     /// All datasets, ordered by slug (the caller filters by what it may see).
     pub async fn datasets(&self) -> Result<Vec<DatasetRecord>> {
-        let sql = format!("SELECT {DATASET_COLUMNS} FROM datasets d JOIN agencies a ON a.id = d.owner_agency_id ORDER BY d.slug");
+        let sql = format!(
+            "SELECT {DATASET_COLUMNS} FROM datasets d JOIN agencies a ON a.id = d.owner_agency_id ORDER BY d.slug"
+        );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(dataset_from_row).collect()
     }
 
     pub async fn dataset_by_slug(&self, slug: &str) -> Result<Option<DatasetRecord>> {
-        let sql =
-            format!("SELECT {DATASET_COLUMNS} FROM datasets d JOIN agencies a ON a.id = d.owner_agency_id WHERE d.slug = $1");
+        let sql = format!(
+            "SELECT {DATASET_COLUMNS} FROM datasets d JOIN agencies a ON a.id = d.owner_agency_id WHERE d.slug = $1"
+        );
         let row = sqlx::query(&sql).bind(slug).fetch_optional(&self.pool).await.map_err(db_err)?;
         row.as_ref().map(dataset_from_row).transpose()
     }
@@ -237,7 +239,8 @@ impl Store {
 
     pub async fn ingest(&self, dataset_id: i64, ingest_id: i64) -> Result<Option<IngestRecord>> {
         let sql = format!("SELECT {INGEST_COLUMNS} FROM dataset_ingests WHERE dataset_id = $1 AND id = $2");
-        let row = sqlx::query(&sql).bind(dataset_id).bind(ingest_id).fetch_optional(&self.pool).await.map_err(db_err)?;
+        let row =
+            sqlx::query(&sql).bind(dataset_id).bind(ingest_id).fetch_optional(&self.pool).await.map_err(db_err)?;
         row.as_ref().map(ingest_from_row).transpose()
     }
 

@@ -26,10 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/datasets", get(list).post(create))
         .route("/api/v1/datasets/{slug}", get(show).put(update))
-        .route(
-            "/api/v1/datasets/{slug}/versions",
-            get(versions).post(upload).layer(DefaultBodyLimit::disable()),
-        )
+        .route("/api/v1/datasets/{slug}/versions", get(versions).post(upload).layer(DefaultBodyLimit::disable()))
         .route("/api/v1/datasets/{slug}/versions/{n}", get(version))
         .route("/api/v1/datasets/{slug}/versions/{n}/rejects", get(version_rejects))
         .route("/api/v1/datasets/{slug}/ingests/{id}/rejects", get(ingest_rejects))
@@ -111,7 +108,9 @@ pub fn filter(list: Vec<Dataset>, q: &ListQuery) -> Vec<Dataset> {
     list.into_iter()
         .filter(|d| q.zone.as_deref().is_none_or(|z| z.is_empty() || d.record.zone == z))
         .filter(|d| {
-            q.sector.as_deref().is_none_or(|s| s.is_empty() || tinhso_domain::text::fold(&d.record.sector) == tinhso_domain::text::fold(s))
+            q.sector.as_deref().is_none_or(|s| {
+                s.is_empty() || tinhso_domain::text::fold(&d.record.sector) == tinhso_domain::text::fold(s)
+            })
         })
         .filter(|d| q.owner.as_deref().is_none_or(|o| o.is_empty() || d.record.owner_code.eq_ignore_ascii_case(o)))
         .filter(|d| q.max_score.is_none_or(|m| d.scores.is_none_or(|s| s.score < m)))
@@ -144,14 +143,16 @@ fn definition_from(headers: &HeaderMap, body: &[u8]) -> Result<Definition, Error
     let text = std::str::from_utf8(body).map_err(|_| {
         Error::invalid("body", "Định nghĩa phải là văn bản UTF-8.", "The definition must be UTF-8 text.")
     })?;
-    let toml = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("toml"));
+    let toml = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("toml"));
     Definition::parse(text, toml)
 }
 
-async fn create(State(s): State<AppState>, c: Caller, headers: HeaderMap, body: axum::body::Bytes) -> ApiResult<Response> {
+async fn create(
+    State(s): State<AppState>,
+    c: Caller,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
     c.require_write()?;
     let def = definition_from(&headers, &body)?;
     let d = s.warehouse.create_dataset(&actor(&c), def).await?;
@@ -232,18 +233,25 @@ async fn versions(State(s): State<AppState>, c: Caller, Path(slug): Path<String>
 }
 
 fn parse_version(raw: &str) -> Result<i64, Error> {
-    raw.trim_start_matches(['v', 'V']).parse::<i64>().map_err(|_| {
-        Error::not_found(format!("Không có phiên bản «{raw}»."), format!("There is no version «{raw}»."))
-    })
+    raw.trim_start_matches(['v', 'V'])
+        .parse::<i64>()
+        .map_err(|_| Error::not_found(format!("Không có phiên bản «{raw}»."), format!("There is no version «{raw}».")))
 }
 
-async fn version(State(s): State<AppState>, c: Caller, Path((slug, n)): Path<(String, String)>) -> ApiResult<Json<VersionDto>> {
+async fn version(
+    State(s): State<AppState>,
+    c: Caller,
+    Path((slug, n)): Path<(String, String)>,
+) -> ApiResult<Json<VersionDto>> {
     let a = actor(&c);
     let n = parse_version(&n)?;
     let d = s.warehouse.dataset(&a, &slug).await?;
     let list = s.warehouse.ingests(&a, &slug).await?;
     let i = list.iter().find(|i| i.version == Some(n)).ok_or_else(|| {
-        Error::not_found(format!("Bộ dữ liệu «{slug}» không có phiên bản {n}."), format!("Dataset «{slug}» has no version {n}."))
+        Error::not_found(
+            format!("Bộ dữ liệu «{slug}» không có phiên bản {n}."),
+            format!("Dataset «{slug}» has no version {n}."),
+        )
     })?;
     Ok(Json(version_dto(&d, i, true)))
 }
@@ -345,14 +353,7 @@ async fn upload(
         return Err(ApiError(Error::forbidden()));
     }
     let tmp = spool(req.into_body(), &s.warehouse.root().join("_staging"), MAX_DATASET_UPLOAD_BYTES).await?;
-    let input = IngestInput {
-        path: tmp.path().to_path_buf(),
-        file_name,
-        content_type,
-        sheet: q.sheet,
-        mode,
-        at: None,
-    };
+    let input = IngestInput { path: tmp.path().to_path_buf(), file_name, content_type, sheet: q.sheet, mode, at: None };
     let out = s.warehouse.ingest(&a, &slug, input, Arc::new(Progress::default())).await?;
     tracing::info!(actor = %c.user.username, slug = %slug, version = ?out.version, rows = out.report.rows_read, rejected = out.report.rows_rejected, "dataset upload");
     Ok(Json(ingest_dto(&slug, &out)))
@@ -384,7 +385,10 @@ pub fn rejects_response(path: Option<std::path::PathBuf>, name: &str, format: Op
             let bytes = tinhso_warehouse::rejects::csv_to_xlsx(&path)?;
             Ok((
                 [
-                    (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                    ),
                     (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
                 ],
                 bytes,
@@ -496,7 +500,10 @@ pub fn table_response(
             let bytes = wb.save_to_buffer().map_err(Error::internal)?;
             Ok((
                 [
-                    (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                    ),
                     (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
                 ],
                 bytes,
@@ -533,7 +540,9 @@ async fn sql(
             "elapsed_ms": r.elapsed_ms,
         }))
         .into_response()),
-        Some(f) => table_response("ket-qua-sql", r.columns.iter().map(|c| c.name.clone()).collect(), &r.batches, Some(f)),
+        Some(f) => {
+            table_response("ket-qua-sql", r.columns.iter().map(|c| c.name.clone()).collect(), &r.batches, Some(f))
+        }
     }
 }
 
@@ -554,7 +563,13 @@ async fn agency_quality(State(s): State<AppState>, c: Caller) -> ApiResult<Json<
                 agency,
                 name,
                 datasets: n,
-                quality: QualityDto { score: q.score, correct: q.correct, complete: q.complete, clean: q.clean, live: q.live },
+                quality: QualityDto {
+                    score: q.score,
+                    correct: q.correct,
+                    complete: q.complete,
+                    clean: q.clean,
+                    live: q.live,
+                },
             })
             .collect(),
     ))

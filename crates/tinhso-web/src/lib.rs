@@ -12,16 +12,15 @@ mod error;
 mod import;
 mod ops;
 mod pages;
+mod warehouse_pages;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use tinhso_store::Store;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 
 pub use error::problem_json;
 
@@ -53,13 +52,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(datasets::routes())
+        .merge(warehouse_pages::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .merge(assets::routes())
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(ops::track))
         .layer(axum::middleware::from_fn(ops::security_headers))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(axum::middleware::from_fn(ops::timeout_unless_upload))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)

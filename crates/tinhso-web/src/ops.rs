@@ -84,3 +84,22 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     );
     resp
 }
+
+/// How long a request may take, except dataset uploads: a large file over a
+/// slow link, and its ingest, may take longer (their size is capped instead).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Answers 408 to a request that takes longer than [`REQUEST_TIMEOUT`], uploads excepted.
+pub async fn timeout_unless_upload(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let upload = req.method() == axum::http::Method::POST
+        && (path.starts_with("/api/v1/datasets/") || path.starts_with("/datasets/"))
+        && (path.ends_with("/versions") || path.ends_with("/upload"));
+    if upload {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}

@@ -69,6 +69,13 @@ impl Ctx {
         if self.role.is_some_and(Role::is_staff) {
             v.push(("/agencies", "nav.agencies"));
             v.push(("/users", "nav.users"));
+            v.push(("/datasets", "nav.datasets"));
+        }
+        if self.role.is_some_and(|r| matches!(r, Role::SystemAdmin | Role::DxOffice)) {
+            v.push(("/sql", "nav.sql"));
+        }
+        if self.role.is_some_and(Role::is_staff) {
+            v.push(("/quality", "nav.quality"));
         }
         v.push(("/admin-units", "nav.admin_units"));
         if self.role.is_some_and(Role::is_staff) {
@@ -81,7 +88,7 @@ impl Ctx {
     }
 }
 
-async fn ctx(s: &AppState, lang: Lang, caller: Option<&PageCaller>, path: &str) -> Ctx {
+pub(crate) async fn ctx(s: &AppState, lang: Lang, caller: Option<&PageCaller>, path: &str) -> Ctx {
     let user = match caller {
         None => None,
         Some(c) => {
@@ -106,11 +113,11 @@ async fn ctx(s: &AppState, lang: Lang, caller: Option<&PageCaller>, path: &str) 
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     render_status(StatusCode::OK, t)
 }
 
-fn render_status(status: StatusCode, t: &impl Template) -> Response {
+pub(crate) fn render_status(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -129,7 +136,7 @@ struct ErrorPage {
     field: Option<String>,
 }
 
-fn error_page(c: Ctx, e: &Error) -> Response {
+pub(crate) fn error_page(c: Ctx, e: &Error) -> Response {
     log_internal(e);
     let status = status_of(e.kind);
     let message = e.message(c.lang).to_string();
@@ -507,7 +514,7 @@ async fn agency_form_page(
     render_status(status, &page)
 }
 
-fn format_error(e: &Error, lang: Lang) -> String {
+pub(crate) fn format_error(e: &Error, lang: Lang) -> String {
     log_internal(e);
     match (&e.field, e.kind) {
         (Some(f), k) if k != ErrorKind::Internal => format!("{} [{}]", e.message(lang), f),
@@ -572,7 +579,7 @@ async fn agency_create(
     }
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     let mut r = Redirect::to(to).into_response();
     *r.status_mut() = StatusCode::SEE_OTHER;
     r

@@ -157,8 +157,12 @@ fn load_config(common: &Common, listen: Option<&str>) -> anyhow::Result<Config> 
 }
 
 fn init_logging(c: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{},sqlx=warn,buoyant_kernel=warn,deltalake_core=warn,datafusion=warn", c.log_level)));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "{},sqlx=warn,buoyant_kernel=warn,deltalake_core=warn,datafusion=warn",
+            c.log_level
+        ))
+    });
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match c.log_format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
