@@ -364,6 +364,21 @@ pub struct FormatQuery {
     pub format: Option<String>,
 }
 
+pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file download.
+pub fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// Sends a rejects CSV as CSV or XLSX.
 pub fn rejects_response(path: Option<std::path::PathBuf>, name: &str, format: Option<&str>) -> Result<Response, Error> {
     let Some(path) = path else {
@@ -372,28 +387,11 @@ pub fn rejects_response(path: Option<std::path::PathBuf>, name: &str, format: Op
     match format.unwrap_or("csv") {
         "csv" => {
             let bytes = std::fs::read(&path).map_err(Error::internal)?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
-                ],
-                bytes,
-            )
-                .into_response())
+            Ok(attachment(CSV_TYPE, &format!("{name}.csv"), bytes))
         }
         "xlsx" => {
             let bytes = tinhso_warehouse::rejects::csv_to_xlsx(&path)?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                    ),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
-                ],
-                bytes,
-            )
-                .into_response())
+            Ok(attachment(XLSX_TYPE, &format!("{name}.xlsx"), bytes))
         }
         other => Err(Error::invalid(
             "format",
@@ -464,14 +462,7 @@ pub fn table_response(
                 w.write_record(&r).map_err(Error::internal)?;
             }
             let bytes = w.into_inner().map_err(Error::internal)?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
-                ],
-                bytes,
-            )
-                .into_response())
+            Ok(attachment(CSV_TYPE, &format!("{name}.csv"), bytes))
         }
         "xlsx" => {
             let mut wb = rust_xlsxwriter::Workbook::new();
@@ -498,17 +489,7 @@ pub fn table_response(
                 }
             }
             let bytes = wb.save_to_buffer().map_err(Error::internal)?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                    ),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
-                ],
-                bytes,
-            )
-                .into_response())
+            Ok(attachment(XLSX_TYPE, &format!("{name}.xlsx"), bytes))
         }
         other => Err(ApiError(Error::invalid(
             "format",
