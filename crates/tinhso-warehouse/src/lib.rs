@@ -195,10 +195,7 @@ impl Warehouse {
 
     fn dataset_from(&self, record: DatasetRecord, latest: Option<IngestRecord>, now: i64) -> Result<Dataset> {
         let def: Definition = serde_json::from_str(&record.definition).map_err(io_err)?;
-        let scores = latest.as_ref().map(|l| {
-            let at = serde_json::from_str::<Report>(&l.report).map(|r| r.at).unwrap_or(l.created_at);
-            Scores::new(l.correct, l.complete, l.clean, quality::live_score(now - at, def.frequency))
-        });
+        let scores = latest.as_ref().map(|l| quality::ingest_scores(l, def.frequency, now));
         Ok(Dataset { record, def, latest, scores })
     }
 
@@ -495,11 +492,10 @@ impl Warehouse {
                 tracing::error!("failpoint: aborting before the Delta commit");
                 std::process::abort();
             }
-            let v = table::commit_staged(&dir, &d.def, &staged, mode, schema_added, meta).await;
-            let _ = std::fs::remove_file(&staged);
-            Some(v?)
+            Some(table::commit_staged(&dir, &d.def, &staged, mode, schema_added, meta).await)
         };
         let _ = std::fs::remove_file(&staged);
+        let version = version.transpose()?;
         let status = if version.is_some() { "committed" } else { "refused" };
         let rec = ingest_record(d.record.id, version, status, &report, rejects_file, actor.user_id);
         let ingest_id = self.store.insert_ingest(&rec).await?;
@@ -514,11 +510,21 @@ impl Warehouse {
         Ok(def.columns().iter().any(|c| !have.contains(c)))
     }
 
+    /// A query session with the table in `dir` (at `version`, or the latest) registered as `t`.
+    async fn table_session(
+        &self,
+        dir: &Path,
+        version: Option<i64>,
+    ) -> Result<deltalake::datafusion::prelude::SessionContext> {
+        let ctx = sql::session(&self.limits);
+        let p = table::provider(&ctx, dir, version).await?;
+        ctx.register_table("t", p).map_err(table::delta_err)?;
+        Ok(ctx)
+    }
+
     /// Distinct non-null text values of a column in the latest version.
     async fn distinct_strings(&self, dir: &Path, column: &str) -> Result<HashSet<String>> {
-        let ctx = sql::session(&self.limits);
-        let p = table::provider(&ctx, dir, None).await?;
-        ctx.register_table("t", p).map_err(table::delta_err)?;
+        let ctx = self.table_session(dir, None).await?;
         let df = ctx
             .sql(&format!("SELECT DISTINCT CAST(\"{column}\" AS VARCHAR) FROM t WHERE \"{column}\" IS NOT NULL"))
             .await
@@ -598,9 +604,7 @@ impl Warehouse {
         if !self.may_read(actor, &d.record) {
             return Err(sql::no_access(slug));
         }
-        let ctx = sql::session(&self.limits);
-        let p = table::provider(&ctx, &table::table_dir(&self.root, slug), version).await?;
-        ctx.register_table("t", p).map_err(table::delta_err)?;
+        let ctx = self.table_session(&table::table_dir(&self.root, slug), version).await?;
         let df = ctx.sql(&format!("SELECT * FROM t LIMIT {limit}")).await.map_err(table::delta_err)?;
         let batches = df.collect().await.map_err(table::delta_err)?;
         Ok((d.def.columns(), batches))
@@ -666,7 +670,7 @@ fn ingest_record(
         complete: report.complete,
         clean: report.clean,
         report: serde_json::to_string(report).unwrap_or_default(),
-        rejects_file: rejects_file.or_else(|| (report.rows_rejected > 0).then(String::new)).filter(|s| !s.is_empty()),
+        rejects_file,
         created_by: user,
         created_at: report.at,
     }

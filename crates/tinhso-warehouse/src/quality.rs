@@ -69,6 +69,12 @@ pub fn live_score(age_secs: i64, frequency: Frequency) -> i64 {
     }
 }
 
+/// Scores of a recorded ingest, liveness recomputed at `now`. The record's
+/// `created_at` is the report's upload time (backdated for demo data).
+pub fn ingest_scores(rec: &tinhso_store::IngestRecord, frequency: Frequency, now: i64) -> Scores {
+    Scores::new(rec.correct, rec.complete, rec.clean, live_score(now - rec.created_at, frequency))
+}
+
 /// A missing unit of the declared coverage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MissingUnit {

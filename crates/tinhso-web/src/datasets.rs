@@ -48,6 +48,12 @@ pub struct QualityDto {
     pub live: i64,
 }
 
+impl From<tinhso_warehouse::Scores> for QualityDto {
+    fn from(s: tinhso_warehouse::Scores) -> QualityDto {
+        QualityDto { score: s.score, correct: s.correct, complete: s.complete, clean: s.clean, live: s.live }
+    }
+}
+
 #[derive(Serialize)]
 pub struct DatasetDto {
     pub slug: String,
@@ -81,13 +87,7 @@ pub fn dataset_dto(d: &Dataset, full: bool) -> DatasetDto {
         demo: d.record.demo,
         version: d.latest.as_ref().and_then(|l| l.version),
         updated_at: d.latest.as_ref().map(|l| l.created_at),
-        quality: d.scores.map(|s| QualityDto {
-            score: s.score,
-            correct: s.correct,
-            complete: s.complete,
-            clean: s.clean,
-            live: s.live,
-        }),
+        quality: d.scores.map(QualityDto::from),
         definition: full.then(|| d.def.clone()),
     }
 }
@@ -196,14 +196,7 @@ pub struct VersionDto {
 }
 
 fn version_dto(d: &Dataset, i: &tinhso_store::IngestRecord, full: bool) -> VersionDto {
-    let report: Option<tinhso_warehouse::Report> = serde_json::from_str(&i.report).ok();
-    let at = report.as_ref().map(|r| r.at).unwrap_or(i.created_at);
-    let s = tinhso_warehouse::Scores::new(
-        i.correct,
-        i.complete,
-        i.clean,
-        tinhso_warehouse::quality::live_score(tinhso_store::now() - at, d.def.frequency),
-    );
+    let s = tinhso_warehouse::quality::ingest_scores(i, d.def.frequency, tinhso_store::now());
     VersionDto {
         ingest_id: i.id,
         version: i.version,
@@ -214,7 +207,7 @@ fn version_dto(d: &Dataset, i: &tinhso_store::IngestRecord, full: bool) -> Versi
         rows_read: i.rows_read,
         rows_accepted: i.rows_accepted,
         rows_rejected: i.rows_rejected,
-        quality: QualityDto { score: s.score, correct: s.correct, complete: s.complete, clean: s.clean, live: s.live },
+        quality: s.into(),
         created_at: i.created_at,
         report: if full { serde_json::from_str(&i.report).ok() } else { None },
     }
@@ -283,13 +276,7 @@ pub fn ingest_dto(slug: &str, o: &IngestOutcome) -> IngestDto {
         rows_read: o.report.rows_read,
         rows_accepted: if o.version.is_some() { o.report.rows_accepted } else { 0 },
         rows_rejected: o.report.rows_rejected,
-        quality: QualityDto {
-            score: o.scores.score,
-            correct: o.scores.correct,
-            complete: o.scores.complete,
-            clean: o.scores.clean,
-            live: o.scores.live,
-        },
+        quality: o.scores.into(),
         refused: o.report.refused.clone(),
         rejects_url,
         report: o.report.clone(),
@@ -540,18 +527,7 @@ async fn agency_quality(State(s): State<AppState>, c: Caller) -> ApiResult<Json<
     let rows = s.warehouse.agency_quality(&actor(&c)).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|(agency, name, n, q)| AgencyQualityDto {
-                agency,
-                name,
-                datasets: n,
-                quality: QualityDto {
-                    score: q.score,
-                    correct: q.correct,
-                    complete: q.complete,
-                    clean: q.clean,
-                    live: q.live,
-                },
-            })
+            .map(|(agency, name, n, q)| AgencyQualityDto { agency, name, datasets: n, quality: q.into() })
             .collect(),
     ))
 }

@@ -159,15 +159,9 @@ fn score_set(s: &Scores, lang: Lang) -> ScoreSet {
     }
 }
 
-/// Scores of one ingest, liveness recomputed now (as `datasets::version_dto` does).
+/// Scores of one ingest, liveness recomputed now.
 fn ingest_scores(d: &Dataset, i: &IngestRecord) -> Scores {
-    let at = serde_json::from_str::<Report>(&i.report).map(|r| r.at).unwrap_or(i.created_at);
-    Scores::new(
-        i.correct,
-        i.complete,
-        i.clean,
-        tinhso_warehouse::quality::live_score(tinhso_store::now() - at, d.def.frequency),
-    )
+    tinhso_warehouse::quality::ingest_scores(i, d.def.frequency, tinhso_store::now())
 }
 
 fn mode_label(mode: &str, lang: Lang) -> String {
