@@ -9,6 +9,7 @@ pub mod agency;
 pub mod error;
 pub mod i18n;
 pub mod legacy;
+pub mod mask;
 pub mod role;
 pub mod text;
 pub mod user;

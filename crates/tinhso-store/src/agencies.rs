@@ -309,6 +309,7 @@ impl Store {
                 .map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
+        self.bump();
         self.agency(id).await
     }
 

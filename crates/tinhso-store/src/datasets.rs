@@ -158,6 +158,7 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Err(slug_taken(&input.slug)),
             Err(e) => return Err(db_err(e)),
         }
+        self.bump();
         self.dataset_by_slug(&input.slug).await?.ok_or_else(|| Error::internal("dataset vanished after insert"))
     }
 
@@ -179,6 +180,7 @@ impl Store {
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
+        self.bump();
         self.dataset_by_slug(&input.slug).await?.ok_or_else(|| Error::internal("dataset vanished after update"))
     }
 
@@ -217,6 +219,7 @@ impl Store {
                 db_err(e)
             }
         })?;
+        self.bump();
         Ok(id)
     }
 

@@ -11,10 +11,15 @@ pub mod agencies;
 pub mod credentials;
 pub mod datasets;
 pub mod demo;
+pub mod gateway;
+pub mod audit;
 pub mod sessions;
 pub mod users;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -24,7 +29,9 @@ use tinhso_domain::{Error, Result};
 
 pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
 pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
-pub use sessions::{ApiKey, ApiKeyAccess, Session};
+pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord, AuditVerification};
+pub use gateway::{GrantApproval, GrantFilter, GrantRecord, GrantRequestInput, System};
+pub use sessions::{ApiKey, ApiKeyAccess, KeyCaller, Session};
 pub use users::{User, UserInput, UserUpdate};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -42,6 +49,11 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Bumped by every change to keys, users, systems, grants and datasets:
+    /// in-memory caches built at an older generation are stale.
+    generation: Arc<AtomicU64>,
+    key_cache: Arc<Mutex<HashMap<String, (u64, String, sessions::KeyCaller)>>>,
+    key_seen: Arc<Mutex<HashMap<i64, i64>>>,
 }
 
 /// The SQLite URL for the embedded database in `data_dir`.
@@ -94,7 +106,7 @@ impl Store {
                 )
                 .at("database_url")
             })?;
-        let store = Store { pool, backend };
+        let store = Store::new(pool, backend);
         store.migrate().await?;
         Ok(store)
     }
@@ -104,7 +116,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
         let pool = AnyPoolOptions::new().max_connections(2).connect(url).await.map_err(db_err)?;
-        Ok(Store { pool, backend })
+        Ok(Store::new(pool, backend))
     }
 
     /// Runs one statement that returns nothing (administrative use).
@@ -120,6 +132,20 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.pool).await.map_err(|e| Error::internal(format!("migration failed: {e}")))
+    }
+
+    fn new(pool: AnyPool, backend: Backend) -> Store {
+        Store { pool, backend, generation: Default::default(), key_cache: Default::default(), key_seen: Default::default() }
+    }
+
+    /// The change counter caches compare against (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks cached keys, grants and catalogue entries stale.
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn backend(&self) -> Backend {

@@ -56,6 +56,10 @@ pub struct ApiKey {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The information system the key belongs to (it then acts as that system).
+    pub system_id: Option<i64>,
+    /// Requests per minute allowed; `None` takes the deployment default.
+    pub rate_per_minute: Option<i64>,
 }
 
 /// The caller behind a valid API key: the owner, the key, and the scope the
@@ -65,6 +69,8 @@ pub struct KeyCaller {
     pub user: User,
     pub key: ApiKey,
     pub scope: Scope,
+    /// The system the key belongs to, if any.
+    pub system: Option<crate::gateway::System>,
 }
 
 const KEY_PREFIX: &str = "tsk_";
@@ -191,7 +197,7 @@ impl Store {
 
     async fn api_key(&self, id: i64) -> Result<ApiKey> {
         let r = sqlx::query(
-            "SELECT id, prefix, user_id, name, agency_id, access, created_at, last_used_at, revoked_at FROM api_keys WHERE id = $1",
+            "SELECT id, prefix, user_id, name, agency_id, access, created_at, last_used_at, revoked_at, system_id, rate_per_minute FROM api_keys WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -209,6 +215,8 @@ impl Store {
             created_at: r.try_get("created_at").map_err(db_err)?,
             last_used_at: r.try_get("last_used_at").map_err(db_err)?,
             revoked_at: r.try_get("revoked_at").map_err(db_err)?,
+            system_id: r.try_get("system_id").map_err(db_err)?,
+            rate_per_minute: r.try_get("rate_per_minute").map_err(db_err)?,
         })
     }
 
@@ -239,10 +247,14 @@ impl Store {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
+        self.bump();
         Ok(())
     }
 
-    /// Checks an API key from an `Authorization: Bearer` header.
+    /// Checks an API key from an `Authorization: Bearer` header. Successful
+    /// checks are cached in memory until anything about keys, users, systems
+    /// or grants changes in this process (revocation takes effect at the next
+    /// request); `last_used_at` is written at most once a minute per key.
     pub async fn authenticate_key(&self, presented: &str) -> Result<KeyCaller> {
         let invalid = || {
             Error::new(
@@ -253,6 +265,15 @@ impl Store {
         };
         let rest = presented.trim().strip_prefix(KEY_PREFIX).ok_or_else(invalid)?;
         let (prefix, secret) = rest.split_once('_').ok_or_else(invalid)?;
+        let generation = self.generation();
+        let secret_hash = sha256_hex(secret);
+        let cached = self.key_cache.lock().expect("key cache").get(prefix).cloned();
+        if let Some((g, hash, kc)) = cached {
+            if g == generation && same(&hash, &secret_hash) {
+                self.touch_key(&kc.key).await?;
+                return Ok(kc);
+            }
+        }
         let row = sqlx::query("SELECT id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL")
             .bind(prefix.to_string())
             .fetch_optional(&self.pool)
@@ -260,7 +281,7 @@ impl Store {
             .map_err(db_err)?
             .ok_or_else(invalid)?;
         let hash: String = row.try_get("secret_hash").map_err(db_err)?;
-        if !same(&hash, &sha256_hex(secret)) {
+        if !same(&hash, &secret_hash) {
             return Err(invalid());
         }
         let key = self.api_key(row.try_get("id").map_err(db_err)?).await?;
@@ -268,6 +289,16 @@ impl Store {
         if !user.active {
             return Err(invalid());
         }
+        let system = match key.system_id {
+            Some(id) => {
+                let s = self.system(id).await?;
+                if s.disabled_at.is_some() {
+                    return Err(invalid());
+                }
+                Some(s)
+            }
+            None => None,
+        };
         let scope = match key.agency_id {
             None => user.scope(),
             Some(aid) => {
@@ -276,13 +307,35 @@ impl Store {
                 user.scope().narrow_to(a.id, &a.path)
             }
         };
+        let kc = KeyCaller { user, key, scope, system };
+        self.touch_key(&kc.key).await?;
+        {
+            let mut cache = self.key_cache.lock().expect("key cache");
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(prefix.to_string(), (generation, hash, kc.clone()));
+        }
+        Ok(kc)
+    }
+
+    /// Records that a key was used (at most once a minute per key).
+    async fn touch_key(&self, key: &ApiKey) -> Result<()> {
+        let t = now();
+        {
+            let mut seen = self.key_seen.lock().expect("key seen");
+            if seen.get(&key.id).is_some_and(|&last| t - last < 60) {
+                return Ok(());
+            }
+            seen.insert(key.id, t);
+        }
         sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now())
+            .bind(t)
             .bind(key.id)
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(KeyCaller { user, key, scope })
+        Ok(())
     }
 }
 

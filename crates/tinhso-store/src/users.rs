@@ -285,6 +285,7 @@ impl Store {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
+        self.bump();
         self.user(id).await
     }
 

@@ -8,8 +8,11 @@
 
 pub mod definition;
 pub mod demo;
+pub mod gateway;
+pub mod grants;
 pub mod quality;
 pub mod rejects;
+pub mod rows;
 pub mod source;
 pub mod sql;
 pub mod table;
@@ -26,6 +29,9 @@ use deltalake::parquet::file::properties::WriterProperties;
 use tinhso_domain::{AdminUnits, Error, Result, Role, Scope};
 use tinhso_store::{DatasetInput, DatasetRecord, IngestRecord, Store};
 
+pub use gateway::{Access, Audit, Basis, ColumnAccess};
+pub use grants::{GrantDecision, GrantRequest};
+pub use rows::{Filter, Op, RowPage, RowQuery, MAX_PAGE_FILE, MAX_PAGE_JSON};
 pub use definition::{Definition, Field, FieldType, Frequency, Personal, Zone};
 pub use quality::{Report, Scores};
 pub use sql::{QueryLimits, QueryResult};
@@ -39,14 +45,41 @@ pub struct Actor {
     pub user_id: Option<i64>,
     pub role: Role,
     pub scope: Scope,
-    /// The caller's own agency (the default owner of new datasets).
+    /// The caller's own agency (the default owner of new datasets; the
+    /// consumer for grants). For a system's API key, the system's agency.
     pub agency_id: Option<i64>,
+    /// The information system calling, when the API key belongs to one.
+    pub system_id: Option<i64>,
+    /// Names for the audit log.
+    pub who: Who,
+}
+
+/// Who is acting, as the audit log records it.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    pub username: String,
+    pub system_code: String,
+    pub agency_code: String,
+    pub request_id: String,
 }
 
 impl Actor {
-    /// The command line acts as the system administrator.
+    /// The command line acts as the operator: the system administrator with
+    /// access to the data directory, who reads everything in clear.
     pub fn system() -> Actor {
-        Actor { user_id: None, role: Role::SystemAdmin, scope: Scope::Province, agency_id: None }
+        Actor {
+            user_id: None,
+            role: Role::SystemAdmin,
+            scope: Scope::Province,
+            agency_id: None,
+            system_id: None,
+            who: Who { username: "cli".into(), ..Default::default() },
+        }
+    }
+
+    /// The command line (no user behind it).
+    pub fn is_operator(&self) -> bool {
+        self.user_id.is_none() && self.role == Role::SystemAdmin && self.system_id.is_none()
     }
 }
 
@@ -102,6 +135,8 @@ pub struct Warehouse {
     units: &'static AdminUnits,
     locks: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
     pub limits: QueryLimits,
+    audit: Option<tinhso_store::AuditLog>,
+    caches: Arc<gateway::Caches>,
 }
 
 const BATCH_ROWS: usize = 32 * 1024;
@@ -121,6 +156,7 @@ impl Warehouse {
                 let _ = std::fs::remove_file(e.path());
             }
         }
+        let store_for_audit = store.clone();
         let wh = Warehouse {
             store,
             root,
@@ -128,6 +164,8 @@ impl Warehouse {
             units: AdminUnits::embedded(),
             locks: Default::default(),
             limits: QueryLimits::default(),
+            audit: Some(tinhso_store::AuditLog::start(store_for_audit, Some(data_dir.join("audit.head")))),
+            caches: Default::default(),
         };
         for d in wh.store.datasets().await? {
             wh.reconcile(&d).await?;
@@ -178,12 +216,9 @@ impl Warehouse {
         }
     }
 
-    /// May the actor read the dataset's rows?
-    pub fn may_read(&self, actor: &Actor, d: &DatasetRecord) -> bool {
-        if d.zone == "open" || actor.role.province_wide() {
-            return true;
-        }
-        actor.role.is_staff() && actor.scope.contains(&d.owner_path)
+    /// May the actor read some of the dataset's rows (see `gateway` for which)?
+    pub async fn may_read(&self, actor: &Actor, d: &DatasetRecord) -> bool {
+        self.access(actor, &d.slug).await.is_ok()
     }
 
     /// May the actor see the catalogue entry (staff see every entry; the public the open zone)?
@@ -193,7 +228,7 @@ impl Warehouse {
 
     // ---- catalogue ----
 
-    fn dataset_from(&self, record: DatasetRecord, latest: Option<IngestRecord>, now: i64) -> Result<Dataset> {
+    pub(crate) fn dataset_from(&self, record: DatasetRecord, latest: Option<IngestRecord>, now: i64) -> Result<Dataset> {
         let def: Definition = serde_json::from_str(&record.definition).map_err(io_err)?;
         let scores = latest.as_ref().map(|l| quality::ingest_scores(l, def.frequency, now));
         Ok(Dataset { record, def, latest, scores })
@@ -214,7 +249,7 @@ impl Warehouse {
         Ok(out)
     }
 
-    fn not_found(slug: &str) -> Error {
+    pub(crate) fn not_found(slug: &str) -> Error {
         Error::not_found(format!("Không có bộ dữ liệu «{slug}»."), format!("There is no dataset «{slug}»."))
     }
 
@@ -289,8 +324,26 @@ impl Warehouse {
         Ok(())
     }
 
-    /// Creates a dataset and its empty table (version 0).
+    /// Creates a dataset and its empty table (version 0). Audited.
     pub async fn create_dataset(&self, actor: &Actor, def: Definition) -> Result<Dataset> {
+        let slug = def.slug.clone();
+        match self.create_dataset_inner(actor, def).await {
+            Ok(d) => {
+                let a = Audit {
+                    action: "dataset.create",
+                    dataset: d.record.slug.clone(),
+                    columns: d.def.columns(),
+                    detail: format!("zone={}; owner={}", d.record.zone, d.record.owner_code),
+                    ..Default::default()
+                };
+                self.audit(actor, a, "ok", None).await?;
+                Ok(d)
+            }
+            Err(e) => Err(self.audit_failure(actor, "dataset.create", &slug, e).await),
+        }
+    }
+
+    async fn create_dataset_inner(&self, actor: &Actor, def: Definition) -> Result<Dataset> {
         let def = def.normalised()?;
         let (owner_id, owner_code) = self.owner_for(actor, &def).await?;
         self.check_references(&def).await?;
@@ -316,6 +369,23 @@ impl Warehouse {
     /// Replaces a dataset's definition. Added optional fields extend the table;
     /// removed fields or changed types are refused while the table has data.
     pub async fn update_dataset(&self, actor: &Actor, slug: &str, def: Definition) -> Result<Dataset> {
+        match self.update_dataset_inner(actor, slug, def).await {
+            Ok(d) => {
+                let a = Audit {
+                    action: "dataset.update",
+                    dataset: d.record.slug.clone(),
+                    columns: d.def.columns(),
+                    detail: format!("zone={}; owner={}", d.record.zone, d.record.owner_code),
+                    ..Default::default()
+                };
+                self.audit(actor, a, "ok", None).await?;
+                Ok(d)
+            }
+            Err(e) => Err(self.audit_failure(actor, "dataset.update", slug, e).await),
+        }
+    }
+
+    async fn update_dataset_inner(&self, actor: &Actor, slug: &str, def: Definition) -> Result<Dataset> {
         let def = def.normalised()?;
         let current = self.dataset(actor, slug).await?;
         if !self.may_manage(actor, &current.record.owner_path) {
@@ -351,8 +421,40 @@ impl Warehouse {
 
     // ---- ingest ----
 
-    /// Validates and writes a file as a new version of the dataset.
+    /// Validates and writes a file as a new version of the dataset. Audited.
     pub async fn ingest(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        input: IngestInput,
+        progress: Arc<Progress>,
+    ) -> Result<IngestOutcome> {
+        let started = std::time::Instant::now();
+        let file = gateway::scrub(&input.file_name);
+        let mode = input.mode;
+        match self.ingest_inner(actor, slug, input, progress).await {
+            Ok(o) => {
+                let a = Audit {
+                    action: "dataset.ingest",
+                    dataset: slug.to_string(),
+                    version: o.version,
+                    row_count: Some(o.report.rows_accepted as i64),
+                    detail: format!(
+                        "file={file}; mode={}; rejected={}{}",
+                        mode.as_str(),
+                        o.report.rows_rejected,
+                        if o.version.is_none() { "; refused" } else { "" }
+                    ),
+                    ..Default::default()
+                };
+                self.audit(actor, a, if o.version.is_some() { "ok" } else { "refused" }, Some(started)).await?;
+                Ok(o)
+            }
+            Err(e) => Err(self.audit_failure(actor, "dataset.ingest", slug, e).await),
+        }
+    }
+
+    async fn ingest_inner(
         &self,
         actor: &Actor,
         slug: &str,
@@ -588,11 +690,16 @@ impl Warehouse {
     }
 
     /// The actor's readable tables for SQL, with versions, and runs `sql`.
+    /// Refused and failed queries are audited too (without the statement, which may hold personal data).
     pub async fn sql(&self, actor: &Actor, text: &str) -> Result<QueryResult> {
-        sql::run(self, actor, text, &self.limits).await
+        match sql::run(self, actor, text, &self.limits).await {
+            Ok(r) => Ok(r),
+            Err(e) => Err(self.audit_failure(actor, "sql.read", "", e).await),
+        }
     }
 
-    /// Rows of one version (latest when `None`) for preview and download.
+    /// Rows of one version (latest when `None`) for preview and download, as
+    /// the actor may see them (columns, rows and masks of the gateway). Audited.
     pub async fn rows(
         &self,
         actor: &Actor,
@@ -600,14 +707,29 @@ impl Warehouse {
         version: Option<i64>,
         limit: usize,
     ) -> Result<(Vec<String>, Vec<RecordBatch>)> {
-        let d = self.dataset(actor, slug).await?;
-        if !self.may_read(actor, &d.record) {
-            return Err(sql::no_access(slug));
+        let started = std::time::Instant::now();
+        let out = async {
+            let access = self.access(actor, slug).await?;
+            let ctx = sql::session(&self.limits);
+            gateway::register_functions(&ctx);
+            self.register_view(&ctx, "t".into(), &access, version).await?;
+            let df = ctx.sql(&format!("SELECT * FROM t LIMIT {limit}")).await.map_err(table::delta_err)?;
+            let batches = df.collect().await.map_err(table::delta_err)?;
+            Ok::<_, Error>((access, batches))
         }
-        let ctx = self.table_session(&table::table_dir(&self.root, slug), version).await?;
-        let df = ctx.sql(&format!("SELECT * FROM t LIMIT {limit}")).await.map_err(table::delta_err)?;
-        let batches = df.collect().await.map_err(table::delta_err)?;
-        Ok((d.def.columns(), batches))
+        .await;
+        match out {
+            Ok((access, batches)) => {
+                let mut a = Audit::of("preview.read", &access);
+                if version.is_some() {
+                    a.version = version;
+                }
+                a.row_count = Some(batches.iter().map(|b| b.num_rows() as i64).sum());
+                self.audit(actor, a, "ok", Some(started)).await?;
+                Ok((access.columns.iter().map(|c| c.name.clone()).collect(), batches))
+            }
+            Err(e) => Err(self.audit_failure(actor, "preview.read", slug, e).await),
+        }
     }
 
     /// Quality roll-up per owner agency: (agency code, name, datasets, mean scores).

@@ -16,7 +16,7 @@ use futures::StreamExt;
 use serde::Serialize;
 use tinhso_domain::{Error, ErrorKind, Result};
 
-use crate::{table, Actor, Warehouse};
+use crate::{Actor, Warehouse};
 
 /// Per-query limits.
 #[derive(Debug, Clone)]
@@ -115,6 +115,8 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
     }
     let started = Instant::now();
     let ctx = session(limits);
+    crate::gateway::register_functions(&ctx);
+    let mut accesses: Vec<(crate::Access, Option<i64>)> = Vec::new();
     let state = ctx.state();
     let stmt = state.sql_to_statement(text, &deltalake::datafusion::config::Dialect::PostgreSQL).map_err(sql_error)?;
     let refs = state.resolve_table_references(&stmt).map_err(sql_error)?;
@@ -128,18 +130,20 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
             ));
         }
         let (slug, version) = parse_table_name(&name);
-        let Some(d) = wh.store().dataset_by_slug(&slug).await? else {
+        if wh.store().dataset_by_slug(&slug).await?.is_none() {
             return Err(Error::invalid(
                 "sql",
                 format!("Không có bảng «{name}»: tên bảng là mã bộ dữ liệu (ví dụ \"truong-hoc\" hoặc truong_hoc; phiên bản cũ: \"truong-hoc@3\")."),
                 format!("There is no table «{name}»: tables are named by dataset slug (e.g. \"truong-hoc\" or truong_hoc; a past version: \"truong-hoc@3\")."),
             ));
-        };
-        if !wh.may_read(actor, &d) {
-            return Err(no_access(&slug));
         }
-        let provider = table::provider(&ctx, &table::table_dir(wh.root(), &slug), version).await?;
-        ctx.register_table(r.clone(), provider).map_err(sql_error)?;
+        let access = match wh.access(actor, &slug).await {
+            Ok(a) => a,
+            Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::NotFound) => return Err(no_access(&slug)),
+            Err(e) => return Err(e),
+        };
+        wh.register_view(&ctx, r.clone(), &access, version).await?;
+        accesses.push((access, version));
     }
     let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
     let work = async {
@@ -173,6 +177,16 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
     let columns =
         schema.fields().iter().map(|f| Column { name: f.name().clone(), kind: f.data_type().to_string() }).collect();
     let rows = to_json_rows(&batches);
+    // Every dataset the query read is audited, with the result's size.
+    for (access, version) in &accesses {
+        let mut a = crate::Audit::of("sql.read", access);
+        if version.is_some() {
+            a.version = *version;
+        }
+        a.row_count = Some(rows.len() as i64);
+        a.detail = format!("{}; sql of {} characters", a.detail, text.chars().count());
+        wh.audit(actor, a, "ok", Some(started)).await?;
+    }
     Ok(QueryResult {
         columns,
         rows,

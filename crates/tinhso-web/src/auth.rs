@@ -6,7 +6,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use tinhso_domain::{Error, ErrorKind, Lang, Role, Scope};
-use tinhso_store::{ApiKeyAccess, User};
+use tinhso_store::{ApiKeyAccess, System, User};
+use tinhso_warehouse::{Actor, Who};
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -50,9 +51,38 @@ pub struct Caller {
     pub user: User,
     pub scope: Scope,
     pub via: Via,
+    /// The information system, when the API key belongs to one.
+    pub system: Option<System>,
+    pub request_id: String,
+}
+
+/// The request id set by the request-id layer.
+pub fn request_id(headers: &HeaderMap) -> String {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(64).collect()
+}
+
+/// The warehouse's view of a user (and system) behind a request.
+pub fn actor_of(user: &User, scope: &Scope, system: Option<&System>, request_id: &str) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        role: user.role,
+        scope: scope.clone(),
+        agency_id: system.map(|s| s.agency_id).or(user.agency_id),
+        system_id: system.map(|s| s.id),
+        who: Who {
+            username: user.username.clone(),
+            system_code: system.map(|s| s.code.clone()).unwrap_or_default(),
+            agency_code: system.map(|s| s.agency_code.clone()).or_else(|| user.agency_code.clone()).unwrap_or_default(),
+            request_id: request_id.to_string(),
+        },
+    }
 }
 
 impl Caller {
+    pub fn actor(&self) -> Actor {
+        actor_of(&self.user, &self.scope, self.system.as_ref(), &self.request_id)
+    }
+
     pub fn role(&self) -> Role {
         self.user.role
     }
@@ -102,9 +132,17 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let request_id = request_id(&parts.headers);
         if let Some(token) = bearer(&parts.headers) {
             let kc = state.store.authenticate_key(&token).await?;
-            return Ok(Caller { user: kc.user, scope: kc.scope, via: Via::ApiKey { access: kc.key.access } });
+            crate::gateway::rate_limit(&kc.key.prefix, kc.key.rate_per_minute.unwrap_or(state.config.rate_limit_per_minute))?;
+            return Ok(Caller {
+                user: kc.user,
+                scope: kc.scope,
+                via: Via::ApiKey { access: kc.key.access },
+                system: kc.system,
+                request_id,
+            });
         }
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(Error::unauthenticated().into());
@@ -117,7 +155,7 @@ impl FromRequestParts<AppState> for Caller {
             check_csrf(&session.csrf_token, presented)?;
         }
         let scope = session.user.scope();
-        Ok(Caller { user: session.user, scope, via: Via::Session })
+        Ok(Caller { user: session.user, scope, via: Via::Session, system: None, request_id })
     }
 }
 
@@ -140,9 +178,14 @@ pub struct PageCaller {
     pub user: User,
     pub scope: Scope,
     pub csrf: String,
+    pub request_id: String,
 }
 
 impl PageCaller {
+    pub fn actor(&self) -> Actor {
+        actor_of(&self.user, &self.scope, None, &self.request_id)
+    }
+
     pub fn check_csrf(&self, presented: &str) -> Result<(), Error> {
         check_csrf(&self.csrf, presented)
     }
@@ -162,7 +205,7 @@ async fn page_caller(parts: &Parts, state: &AppState) -> Result<Option<PageCalle
     match state.store.session(&token).await {
         Ok(Some(s)) => {
             let scope = s.user.scope();
-            Ok(Some(PageCaller { user: s.user, scope, csrf: s.csrf_token }))
+            Ok(Some(PageCaller { user: s.user, scope, csrf: s.csrf_token, request_id: request_id(&parts.headers) }))
         }
         Ok(None) => Ok(None),
         Err(e) if e.kind == ErrorKind::Unauthenticated => Err(login_redirect(parts, true)),

@@ -36,7 +36,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub fn actor(c: &Caller) -> Actor {
-    Actor { user_id: Some(c.user.id), role: c.user.role, scope: c.scope.clone(), agency_id: c.user.agency_id }
+    c.actor()
 }
 
 #[derive(Serialize)]

@@ -9,6 +9,7 @@ mod assets;
 mod auth;
 mod datasets;
 mod error;
+mod gateway;
 mod import;
 mod ops;
 mod pages;
@@ -36,6 +37,8 @@ pub struct WebConfig {
     pub session_ttl_secs: i64,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Requests per minute per API key unless the key sets its own.
+    pub rate_limit_per_minute: i64,
 }
 
 /// Shared state of every handler.
@@ -52,6 +55,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(datasets::routes())
+        .merge(gateway::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())
         .merge(ops::routes())

@@ -46,7 +46,7 @@ pub fn routes() -> Router<AppState> {
 // ---------------------------------------------------------------- who may do what
 
 fn actor(c: &PageCaller) -> Actor {
-    Actor { user_id: Some(c.user.id), role: c.user.role, scope: c.scope.clone(), agency_id: c.user.agency_id }
+    c.actor()
 }
 
 /// Roles that define and feed datasets (within their scope; the warehouse checks the owner).
@@ -814,7 +814,7 @@ async fn dataset_view(
     };
     let can_manage = s.warehouse.may_manage(&a, &d.record.owner_path);
     let sees_rejects = can_manage || caller.user.role.province_wide();
-    let may_read = s.warehouse.may_read(&a, &d.record);
+    let may_read = s.warehouse.may_read(&a, &d.record).await;
     let preview = if may_read && d.latest.is_some() {
         match s.warehouse.rows(&a, slug, None, 20).await {
             Ok((columns, batches)) => Some(Preview { columns, rows: tinhso_warehouse::sql::to_text_rows(&batches) }),
@@ -1318,16 +1318,17 @@ async fn sql_view(
     let a = actor(caller);
     let tables = match s.warehouse.datasets(&a).await {
         Ok(list) => {
-            let mut t: Vec<TableEntry> = list
-                .iter()
-                .filter(|d| s.warehouse.may_read(&a, &d.record))
-                .map(|d| TableEntry {
-                    slug: d.record.slug.clone(),
-                    name: dataset_name(d, lang),
-                    sql_names: sql_names(&d.record.slug),
-                    version: d.latest.as_ref().and_then(|l| l.version),
-                })
-                .collect();
+            let mut t: Vec<TableEntry> = Vec::new();
+            for d in &list {
+                if s.warehouse.may_read(&a, &d.record).await {
+                    t.push(TableEntry {
+                        slug: d.record.slug.clone(),
+                        name: dataset_name(d, lang),
+                        sql_names: sql_names(&d.record.slug),
+                        version: d.latest.as_ref().and_then(|l| l.version),
+                    });
+                }
+            }
             t.sort_by(|x, y| x.slug.cmp(&y.slug));
             t
         }

@@ -16,6 +16,8 @@ pub struct Config {
     pub province_code: String,
     pub session_ttl_hours: i64,
     pub secure_cookies: bool,
+    /// Gateway requests per minute per API key, unless the key sets its own.
+    pub rate_limit_per_minute: i64,
     pub log_format: LogFormat,
     pub log_level: String,
 }
@@ -47,6 +49,7 @@ impl Default for Config {
             province_code: "52".into(),
             session_ttl_hours: 12,
             secure_cookies: false,
+            rate_limit_per_minute: 6000,
             log_format: LogFormat::Text,
             log_level: "info".into(),
         }
@@ -78,6 +81,7 @@ const KEYS: &[&str] = &[
     "province_code",
     "session_ttl_hours",
     "secure_cookies",
+    "rate_limit_per_minute",
     "log_format",
     "log_level",
 ];
@@ -141,6 +145,17 @@ impl Config {
                             key,
                             &format!("«{value}» phải là số giờ từ 1 đến 720."),
                             &format!("«{value}» must be a number of hours from 1 to 720."),
+                        )
+                    })?
+            }
+            "rate_limit_per_minute" => {
+                self.rate_limit_per_minute =
+                    value.trim().parse().ok().filter(|n| (1..=100_000_000).contains(n)).ok_or_else(|| {
+                        err(
+                            source,
+                            key,
+                            &format!("«{value}» phải là số yêu cầu mỗi phút từ 1 đến 100 000 000."),
+                            &format!("«{value}» must be a number of requests per minute from 1 to 100,000,000."),
                         )
                     })?
             }

@@ -215,6 +215,7 @@ async fn serve(c: Config, store: Store, warehouse: Warehouse) -> anyhow::Result<
             province_code: c.province_code.clone(),
             session_ttl_secs: c.session_ttl_hours * 3600,
             secure_cookies: c.secure_cookies,
+            rate_limit_per_minute: c.rate_limit_per_minute,
         },
     };
     tinhso_web::serve(listener, state, shutdown_signal()).await?;

@@ -39,7 +39,12 @@ async fn spawn() -> App {
     let state = AppState {
         store: store.clone(),
         warehouse,
-        config: WebConfig { province_code: "52".into(), session_ttl_secs: 3600, secure_cookies: false },
+        config: WebConfig {
+            province_code: "52".into(),
+            session_ttl_secs: 3600,
+            secure_cookies: false,
+            rate_limit_per_minute: 100_000,
+        },
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(tinhso_web::serve(listener, state, async move {
