@@ -82,11 +82,22 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// The audit log of shared data.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Run one SQL query over the warehouse (as the system administrator) and print JSON.
     Sql {
         /// The query.
         sql: String,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Check the hash chain of the audit log; exits non-zero naming the first broken entry.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -329,6 +340,25 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
             let store = open_store(&c).await?;
             let wh = open_warehouse(&c, &store).await?;
             warehouse_cli::ingest(&wh, &slug, &file, &mode, sheet, !no_progress).await
+        }
+        Command::Audit { action: AuditAction::Verify } => {
+            let c = load_config(&common, None)?;
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            let v = store.verify_audit(Some(&c.data_dir.join("audit.head"))).await.map_err(|e| anyhow!("{e}"))?;
+            match v.broken {
+                None => {
+                    println!(
+                        "Nhật ký truy cập nguyên vẹn: {n} mục, chuỗi băm khớp.\nThe audit log is intact: {n} entries, the hash chain matches.",
+                        n = v.entries
+                    );
+                    Ok(())
+                }
+                Some((seq, vi, en)) => Err(anyhow!(
+                    "nhật ký truy cập bị can thiệp tại mục {seq} / the audit log was tampered with at entry {seq}\n{vi}\n{en}\n({} mục trước đó khớp / earlier entries match)",
+                    v.entries
+                )),
+            }
         }
         Command::Sql { sql } => {
             let c = load_config(&common, None)?;

@@ -1,6 +1,7 @@
 //! Warehouse integration tests: a real metadata store (SQLite), real Delta
 //! tables on disk and DataFusion, driven through the public `Warehouse` API.
 
+mod gateway;
 mod golden;
 
 use std::sync::Arc;
@@ -55,7 +56,7 @@ pub async fn query(e: &Env, sql: &str) -> Vec<Vec<serde_json::Value>> {
     e.wh.sql(&Actor::system(), sql).await.unwrap_or_else(|err| panic!("{sql}: {err:?}")).rows
 }
 
-const GOOD_CSV: &str = "Mã trường,Tên trường,Xã,Ngày thành lập,Kinh phí,CCCD hiệu trưởng\n\
+pub const GOOD_CSV: &str = "Mã trường,Tên trường,Xã,Ngày thành lập,Kinh phí,CCCD hiệu trưởng\n\
 T01,Trường TH Lê Lợi,21583,05/09/1975,\"1,2 tỷ\",052080001234\n\
 T02,Trường THCS Nguyễn Huệ,21583,2001-08-15,350 triệu,\n\
 T03,Trường THPT Quy Nhơn,21550,1/1/1990,1.234.567,\n";
@@ -320,6 +321,8 @@ async fn sql_only_reads_what_the_caller_may_see() {
         role: Role::DataOfficer,
         scope: Scope::of(Role::DataOfficer, Some((agency.id, &agency.path))),
         agency_id: Some(agency.id),
+        system_id: None,
+        who: Default::default(),
     };
     let err = e.wh.sql(&actor, "SELECT * FROM truong_hoc").await.unwrap_err();
     assert_eq!(err.kind, tinhso_domain::ErrorKind::Forbidden);
