@@ -739,7 +739,8 @@ pub struct AuditList {
 /// The audit entries the caller may see: everything for the DX office and
 /// system admins; for agency staff, the entries on their agency's datasets.
 pub async fn visible_audit(s: &AppState, actor: &Actor, p: &AuditParams) -> Result<Vec<AuditRecord>, Error> {
-    if !actor.role.is_staff() || actor.system_id.is_some() {
+    let owner_role = matches!(actor.role, Role::AgencyAdmin | Role::DataOfficer);
+    if !(owner_role || tinhso_warehouse::gateway::sees_all_audit(actor.role)) || actor.system_id.is_some() {
         return Err(Error::forbidden());
     }
     let datasets = if tinhso_warehouse::gateway::sees_all_audit(actor.role) {
