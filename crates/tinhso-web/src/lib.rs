@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod auth;
+mod ckan;
 mod datasets;
 mod error;
 mod import;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(datasets::routes())
+        .merge(ckan::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())
         .merge(ops::routes())
