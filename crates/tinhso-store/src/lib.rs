@@ -8,19 +8,19 @@
 //! [`Scope`](tinhso_domain::Scope) and refuse anything outside it.
 
 pub mod agencies;
+pub mod audit;
 pub mod credentials;
 pub mod datasets;
 pub mod demo;
 pub mod gateway;
-pub mod audit;
 pub mod sessions;
 pub mod users;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -28,8 +28,8 @@ use sqlx::{AnyPool, Executor};
 use tinhso_domain::{Error, Result};
 
 pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
-pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord, AuditVerification};
+pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
 pub use gateway::{GrantApproval, GrantFilter, GrantRecord, GrantRequestInput, System};
 pub use sessions::{ApiKey, ApiKeyAccess, KeyCaller, Session};
 pub use users::{User, UserInput, UserUpdate};
@@ -135,7 +135,13 @@ impl Store {
     }
 
     fn new(pool: AnyPool, backend: Backend) -> Store {
-        Store { pool, backend, generation: Default::default(), key_cache: Default::default(), key_seen: Default::default() }
+        Store {
+            pool,
+            backend,
+            generation: Default::default(),
+            key_cache: Default::default(),
+            key_seen: Default::default(),
+        }
     }
 
     /// The change counter caches compare against (see the field).

@@ -245,9 +245,7 @@ fn map_text(
     let arg = args.args.into_iter().next().ok_or_else(|| DataFusionError::Plan("one argument expected".into()))?;
     match arg {
         ColumnarValue::Scalar(ScalarValue::Utf8(v)) => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(v.map(|s| f(&s))))),
-        ColumnarValue::Scalar(other) => {
-            Err(DataFusionError::Plan(format!("text expected, got {}", other.data_type())))
-        }
+        ColumnarValue::Scalar(other) => Err(DataFusionError::Plan(format!("text expected, got {}", other.data_type()))),
         ColumnarValue::Array(a) => {
             let a = deltalake::arrow::compute::cast(&a, &DataType::Utf8)?;
             let s = a.as_any().downcast_ref::<StringArray>().ok_or_else(|| DataFusionError::Plan("text".into()))?;
@@ -318,7 +316,11 @@ pub(crate) fn restricted_view(
 }
 
 pub(crate) fn df_err(e: DataFusionError) -> Error {
-    Error::invalid("query", format!("Lỗi truy vấn: {}", e.strip_backtrace()), format!("Query error: {}", e.strip_backtrace()))
+    Error::invalid(
+        "query",
+        format!("Lỗi truy vấn: {}", e.strip_backtrace()),
+        format!("Query error: {}", e.strip_backtrace()),
+    )
 }
 
 // ---- the audit ----
@@ -402,12 +404,7 @@ impl Warehouse {
             ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::TooMany => "refused",
             ErrorKind::Internal => "error",
         };
-        let a = Audit {
-            action,
-            dataset: dataset.to_string(),
-            detail: scrub(&e.en),
-            ..Default::default()
-        };
+        let a = Audit { action, dataset: dataset.to_string(), detail: scrub(&e.en), ..Default::default() };
         if let Err(audit_err) = self.audit(actor, a, outcome, None).await {
             return audit_err;
         }
@@ -474,7 +471,10 @@ impl Warehouse {
                 if let Some(o) = f.original_column() {
                     let personal = f.personal != Personal::None;
                     if !(personal && drop_personal) {
-                        out.push(ColumnAccess { name: o, mask: (personal && mask_personal).then_some(MaskKind::Hidden) });
+                        out.push(ColumnAccess {
+                            name: o,
+                            mask: (personal && mask_personal).then_some(MaskKind::Hidden),
+                        });
                     }
                 }
             }
@@ -563,9 +563,9 @@ impl Warehouse {
         let d = self.cached_dataset(slug).await?.ok_or_else(|| Self::not_found(slug))?;
         let columns = d.def.columns();
         let json = crate::sql::to_json_rows(&batches);
-        let names: Vec<String> = batches.first().map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect()).unwrap_or_default();
-        let key_pos: Vec<usize> =
-            d.def.key.iter().filter_map(|k| names.iter().position(|n| n == k)).collect();
+        let names: Vec<String> =
+            batches.first().map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect()).unwrap_or_default();
+        let key_pos: Vec<usize> = d.def.key.iter().filter_map(|k| names.iter().position(|n| n == k)).collect();
         if key_pos.len() != d.def.key.len() || key_pos.is_empty() {
             return Ok(None);
         }

@@ -215,11 +215,8 @@ impl Warehouse {
                 format!("The granted duration must be 1 to {} days (not longer than requested).", g.days),
             ));
         }
-        let personal: Vec<String> = columns
-            .iter()
-            .filter(|c| d.def.field(c).is_some_and(|f| f.personal != Personal::None))
-            .cloned()
-            .collect();
+        let personal: Vec<String> =
+            columns.iter().filter(|c| d.def.field(c).is_some_and(|f| f.personal != Personal::None)).cloned().collect();
         let unmasked = match &dec.unmasked {
             None if g.legal_basis.trim().is_empty() => vec![],
             None => personal.clone(),
@@ -300,7 +297,11 @@ impl Warehouse {
                     columns: cols,
                     purpose: g.purpose.clone(),
                     grant_id: Some(g.id),
-                    detail: format!("consumer={}{}", g.agency_code, g.system_code.as_deref().map(|s| format!("/{s}")).unwrap_or_default()),
+                    detail: format!(
+                        "consumer={}{}",
+                        g.agency_code,
+                        g.system_code.as_deref().map(|s| format!("/{s}")).unwrap_or_default()
+                    ),
                     ..Default::default()
                 };
                 self.audit(actor, a, "ok", None).await?;

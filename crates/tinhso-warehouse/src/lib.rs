@@ -29,11 +29,11 @@ use deltalake::parquet::file::properties::WriterProperties;
 use tinhso_domain::{AdminUnits, Error, Result, Role, Scope};
 use tinhso_store::{DatasetInput, DatasetRecord, IngestRecord, Store};
 
+pub use definition::{Definition, Field, FieldType, Frequency, Personal, Zone};
 pub use gateway::{Access, Audit, Basis, ColumnAccess};
 pub use grants::{GrantDecision, GrantRequest};
-pub use rows::{Filter, Op, RowPage, RowQuery, MAX_PAGE_FILE, MAX_PAGE_JSON};
-pub use definition::{Definition, Field, FieldType, Frequency, Personal, Zone};
 pub use quality::{Report, Scores};
+pub use rows::{Filter, Op, RowPage, RowQuery, MAX_PAGE_FILE, MAX_PAGE_JSON};
 pub use sql::{QueryLimits, QueryResult};
 pub use table::WriteMode;
 
@@ -74,6 +74,18 @@ impl Actor {
             agency_id: None,
             system_id: None,
             who: Who { username: "cli".into(), ..Default::default() },
+        }
+    }
+
+    /// An anonymous caller: the public, who read the open zone.
+    pub fn public(request_id: &str) -> Actor {
+        Actor {
+            user_id: None,
+            role: Role::Public,
+            scope: Scope::Nothing,
+            agency_id: None,
+            system_id: None,
+            who: Who { username: "anonymous".into(), request_id: request_id.to_string(), ..Default::default() },
         }
     }
 
@@ -228,7 +240,12 @@ impl Warehouse {
 
     // ---- catalogue ----
 
-    pub(crate) fn dataset_from(&self, record: DatasetRecord, latest: Option<IngestRecord>, now: i64) -> Result<Dataset> {
+    pub(crate) fn dataset_from(
+        &self,
+        record: DatasetRecord,
+        latest: Option<IngestRecord>,
+        now: i64,
+    ) -> Result<Dataset> {
         let def: Definition = serde_json::from_str(&record.definition).map_err(io_err)?;
         let scores = latest.as_ref().map(|l| quality::ingest_scores(l, def.frequency, now));
         Ok(Dataset { record, def, latest, scores })

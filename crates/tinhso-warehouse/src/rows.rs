@@ -75,10 +75,8 @@ impl Filter {
         };
         let values = match op {
             Op::In => {
-                let inner = rest
-                    .strip_prefix('(')
-                    .and_then(|r| r.strip_suffix(')'))
-                    .ok_or_else(|| bad_filter(column, raw))?;
+                let inner =
+                    rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or_else(|| bad_filter(column, raw))?;
                 let v: Vec<String> = inner.split(',').map(|s| s.trim().to_string()).collect();
                 if v.iter().any(|s| s.is_empty()) || v.len() > 1000 {
                     return Err(bad_filter(column, raw));
@@ -271,10 +269,8 @@ impl Warehouse {
                 .iter()
                 .filter(|c| matches!(type_of(c), Some(DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)))
                 .collect();
-            if let Some(e) = text_cols
-                .iter()
-                .map(|c| fold_expr(c).like(lit(format!("%{folded}%"))))
-                .reduce(|a, b| a.or(b))
+            if let Some(e) =
+                text_cols.iter().map(|c| fold_expr(c).like(lit(format!("%{folded}%")))).reduce(|a, b| a.or(b))
             {
                 df = df.filter(e).map_err(df_err)?;
             }
@@ -289,7 +285,10 @@ impl Warehouse {
         // A total order so that pages never overlap: the key, then every selected column.
         let key = &access.dataset.def.key;
         for c in key.iter().chain(select.iter()) {
-            if access.column(c).is_some() && !q.sort.iter().any(|(s, _)| s == c) && !sort.iter().any(|s| s.expr == column(c)) {
+            if access.column(c).is_some()
+                && !q.sort.iter().any(|(s, _)| s == c)
+                && !sort.iter().any(|s| s.expr == column(c))
+            {
                 sort.push(column(c).sort(true, true));
             }
         }
@@ -401,8 +400,14 @@ impl Warehouse {
         }
         let absent = || {
             Error::not_found(
-                format!("Không có dòng khoá «{}» trong «{slug}» (hoặc nằm ngoài quyền được cấp).", crate::gateway::scrub(key)),
-                format!("There is no row with key «{}» in «{slug}» (or it is outside your grant).", crate::gateway::scrub(key)),
+                format!(
+                    "Không có dòng khoá «{}» trong «{slug}» (hoặc nằm ngoài quyền được cấp).",
+                    crate::gateway::scrub(key)
+                ),
+                format!(
+                    "There is no row with key «{}» in «{slug}» (or it is outside your grant).",
+                    crate::gateway::scrub(key)
+                ),
             )
         };
         let version = access.dataset.latest.as_ref().and_then(|l| l.version).ok_or_else(absent)?;
@@ -448,7 +453,8 @@ impl Warehouse {
 }
 
 fn fold_expr(c: &str) -> Expr {
-    deltalake::datafusion::logical_expr::ScalarUDF::from(crate::gateway::fold_udf()).call(vec![cast(column(c), DataType::Utf8)])
+    deltalake::datafusion::logical_expr::ScalarUDF::from(crate::gateway::fold_udf())
+        .call(vec![cast(column(c), DataType::Utf8)])
 }
 
 #[cfg(test)]
@@ -465,7 +471,10 @@ mod tests {
         assert_eq!(Filter::parse("d", "is.null").unwrap().op, Op::IsNull);
         assert_eq!(Filter::parse("t", "like.quy nhơn").unwrap().values, vec!["quy nhơn"]);
         // A dot in a plain value is not an operator.
-        assert_eq!(Filter::parse("x", "1.5").unwrap(), Filter { column: "x".into(), op: Op::Eq, values: vec!["1.5".into()] });
+        assert_eq!(
+            Filter::parse("x", "1.5").unwrap(),
+            Filter { column: "x".into(), op: Op::Eq, values: vec!["1.5".into()] }
+        );
         assert!(Filter::parse("x", "in.(a,,b)").is_err());
         assert!(Filter::parse("x", "in.a,b").is_err());
     }

@@ -128,21 +128,27 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
+/// The caller behind an API key, wherever the key was presented.
+/// Rate-limited per key.
+pub async fn key_caller(state: &AppState, token: &str, request_id: String) -> Result<Caller, Error> {
+    let kc = state.store.authenticate_key(token).await?;
+    crate::gateway::rate_limit(&kc.key.prefix, kc.key.rate_per_minute.unwrap_or(state.config.rate_limit_per_minute))?;
+    Ok(Caller {
+        user: kc.user,
+        scope: kc.scope,
+        via: Via::ApiKey { access: kc.key.access },
+        system: kc.system,
+        request_id,
+    })
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let request_id = request_id(&parts.headers);
         if let Some(token) = bearer(&parts.headers) {
-            let kc = state.store.authenticate_key(&token).await?;
-            crate::gateway::rate_limit(&kc.key.prefix, kc.key.rate_per_minute.unwrap_or(state.config.rate_limit_per_minute))?;
-            return Ok(Caller {
-                user: kc.user,
-                scope: kc.scope,
-                via: Via::ApiKey { access: kc.key.access },
-                system: kc.system,
-                request_id,
-            });
+            return Ok(key_caller(state, &token, request_id).await?);
         }
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(Error::unauthenticated().into());
@@ -156,6 +162,42 @@ impl FromRequestParts<AppState> for Caller {
         }
         let scope = session.user.scope();
         Ok(Caller { user: session.user, scope, via: Via::Session, system: None, request_id })
+    }
+}
+
+/// For routes open to everyone (the CKAN-compatible catalogue): `None` is an
+/// anonymous caller. A presented API key must be valid — a wrong key is an
+/// error, not anonymity — but a session that has expired, or a session
+/// cookie on an unsafe method without its CSRF token, only means "anonymous",
+/// which never grants more than the public sees.
+impl OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if let Some(token) = bearer(&parts.headers) {
+            return Ok(Some(key_caller(state, &token, request_id(&parts.headers)).await?));
+        }
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+        let session = match state.store.session(&token).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(None),
+            Err(e) if e.kind == ErrorKind::Unauthenticated => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if check_csrf(&session.csrf_token, presented).is_err() {
+                return Ok(None);
+            }
+        }
+        let scope = session.user.scope();
+        Ok(Some(Caller {
+            user: session.user,
+            scope,
+            via: Via::Session,
+            system: None,
+            request_id: request_id(&parts.headers),
+        }))
     }
 }
 

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tinhso_domain::{Error, ErrorKind, Role, Scope};
 use tinhso_store::{ApiKeyAccess, AuditQuery, AuditRecord, GrantRecord, System};
 use tinhso_warehouse::deltalake::arrow::array::RecordBatch;
-use tinhso_warehouse::{Actor, Filter, GrantDecision, GrantRequest, RowPage, RowQuery, Who};
+use tinhso_warehouse::{Actor, Filter, GrantDecision, GrantRequest, RowPage, RowQuery};
 
 use crate::auth::{Caller, SESSION_COOKIE};
 use crate::datasets::{attachment, CSV_TYPE};
@@ -64,14 +64,7 @@ impl MaybeCaller {
     fn actor(&self, request_id: &str) -> Actor {
         match &self.0 {
             Some(c) => c.actor(),
-            None => Actor {
-                user_id: None,
-                role: Role::Public,
-                scope: Scope::Nothing,
-                agency_id: None,
-                system_id: None,
-                who: Who { username: "anonymous".into(), request_id: request_id.to_string(), ..Default::default() },
-            },
+            None => Actor::public(request_id),
         }
     }
 }
@@ -135,9 +128,7 @@ pub fn parse_row_query(pairs: &[(String, String)]) -> Result<(RowQuery, String),
             return Err(Error::invalid(k, format!("Tham số «{k}» lặp lại."), format!("Parameter «{k}» is repeated.")));
         }
         match k.as_str() {
-            "select" => {
-                q.select = Some(v.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect())
-            }
+            "select" => q.select = Some(v.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()),
             "sort" => {
                 for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                     match part.strip_prefix('-') {
@@ -216,10 +207,11 @@ fn page_response(page: RowPage, format: &str) -> Result<Response, Error> {
     let mut resp = match format {
         "json" => {
             let columns: Vec<String> = page.schema.fields().iter().map(|f| f.name().clone()).collect();
-            let rows: Vec<serde_json::Map<String, serde_json::Value>> = tinhso_warehouse::sql::to_json_rows(&page.batches)
-                .into_iter()
-                .map(|r| columns.iter().cloned().zip(r).collect())
-                .collect();
+            let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+                tinhso_warehouse::sql::to_json_rows(&page.batches)
+                    .into_iter()
+                    .map(|r| columns.iter().cloned().zip(r).collect())
+                    .collect();
             Json(RowsDto {
                 dataset: page.slug.clone(),
                 version: page.version,
@@ -530,7 +522,8 @@ async fn approve_grant(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<GrantDto>> {
     c.require_write()?;
-    let b: DecisionBody = if body.iter().all(u8::is_ascii_whitespace) { DecisionBody::default() } else { json_body(&body)? };
+    let b: DecisionBody =
+        if body.iter().all(u8::is_ascii_whitespace) { DecisionBody::default() } else { json_body(&body)? };
     let dec = GrantDecision { columns: b.columns, row_filter: b.row_filter, days: b.days, unmasked: b.unmasked };
     Ok(Json(grant_dto(&s.warehouse.approve_grant(&c.actor(), id, &dec).await?)))
 }
@@ -662,7 +655,13 @@ async fn create_system_key(
     let (key, secret) = s.store.create_system_key(&c.user, &code, &b.name, access, b.rate_per_minute).await?;
     Ok((
         StatusCode::CREATED,
-        Json(SystemKeyDto { id: key.id, system: code, name: key.name, key: secret, rate_per_minute: key.rate_per_minute }),
+        Json(SystemKeyDto {
+            id: key.id,
+            system: code,
+            name: key.name,
+            key: secret,
+            rate_per_minute: key.rate_per_minute,
+        }),
     ))
 }
 
@@ -762,11 +761,7 @@ pub async fn visible_audit(s: &AppState, actor: &Actor, p: &AuditParams) -> Resu
     };
     let limit = p.limit.unwrap_or(200);
     if !(1..=100_000).contains(&limit) {
-        return Err(Error::invalid(
-            "limit",
-            "limit phải từ 1 đến 100 000.",
-            "limit must be between 1 and 100,000.",
-        ));
+        return Err(Error::invalid("limit", "limit phải từ 1 đến 100 000.", "limit must be between 1 and 100,000."));
     }
     s.store
         .audit_entries(&AuditQuery {
@@ -784,8 +779,24 @@ pub async fn visible_audit(s: &AppState, actor: &Actor, p: &AuditParams) -> Resu
 pub fn audit_csv(list: &[AuditRecord]) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     w.write_record([
-        "seq", "at", "request_id", "user", "system", "agency", "action", "outcome", "dataset", "version", "columns",
-        "row_count", "purpose", "grant_id", "detail", "latency_ms", "prev_hash", "hash",
+        "seq",
+        "at",
+        "request_id",
+        "user",
+        "system",
+        "agency",
+        "action",
+        "outcome",
+        "dataset",
+        "version",
+        "columns",
+        "row_count",
+        "purpose",
+        "grant_id",
+        "detail",
+        "latency_ms",
+        "prev_hash",
+        "hash",
     ])
     .map_err(Error::internal)?;
     for r in list {
@@ -820,7 +831,8 @@ async fn audit_log(State(s): State<AppState>, c: Caller, Query(p): Query<AuditPa
     let list = visible_audit(&s, &c.actor(), &p).await?;
     match p.format.as_deref().unwrap_or("json") {
         "json" => {
-            let next_before = (list.len() as i64 == p.limit.unwrap_or(200)).then(|| list.last().map(|r| r.seq)).flatten();
+            let next_before =
+                (list.len() as i64 == p.limit.unwrap_or(200)).then(|| list.last().map(|r| r.seq)).flatten();
             Ok(Json(AuditList { entries: list.iter().map(audit_dto).collect(), next_before }).into_response())
         }
         "csv" => Ok(attachment(CSV_TYPE, "nhat-ky-truy-cap.csv", audit_csv(&list)?)),

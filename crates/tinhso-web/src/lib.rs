@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod auth;
+mod ckan;
 mod datasets;
 mod error;
 mod gateway;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(datasets::routes())
         .merge(gateway::routes())
+        .merge(ckan::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())
         .merge(ops::routes())

@@ -40,9 +40,8 @@ async fn with_schools(e: &Env) {
 async fn granted(e: &Env, legal_basis: &str, unmasked: Option<Vec<String>>) -> (Actor, i64) {
     let (health, _) = actor_of(&e.store, "health-officer").await;
     let (dx, _) = actor_of(&e.store, "dx-office").await;
-    let g = e
-        .wh
-        .request_grant(
+    let g =
+        e.wh.request_grant(
             &health,
             &GrantRequest {
                 dataset: "truong-hoc".into(),
@@ -106,11 +105,10 @@ async fn a_grant_gives_its_columns_and_rows_masked_inside_the_query() {
     let n = e.wh.sql(&health, "SELECT count(*) FROM truong_hoc WHERE cccd_hieu_truong = '052080001234'").await.unwrap();
     assert_eq!(n.rows[0][0], 0);
     // A join with itself or a subquery cannot widen the view either.
-    let n = e
-        .wh
-        .sql(&health, "SELECT count(*) FROM truong_hoc a JOIN \"truong-hoc@1\" b ON a.ma_truong = b.ma_truong")
-        .await
-        .unwrap();
+    let n =
+        e.wh.sql(&health, "SELECT count(*) FROM truong_hoc a JOIN \"truong-hoc@1\" b ON a.ma_truong = b.ma_truong")
+            .await
+            .unwrap();
     assert_eq!(n.rows[0][0], 2);
     // Keyed reads respect the row filter.
     let (_, cells, _) = e.wh.read_row(&health, "truong-hoc", "T01").await.unwrap();
@@ -150,10 +148,7 @@ async fn a_legal_basis_unmasks_and_revocation_and_expiry_end_access() {
     e.wh.revoke_grant(&dx, id, "Hết nhu cầu sử dụng").await.unwrap();
     assert_eq!(e.wh.read_row(&health, "truong-hoc", "T01").await.unwrap_err().kind, ErrorKind::Forbidden);
     // A revoked grant cannot be approved again.
-    assert_eq!(
-        e.wh.approve_grant(&dx, id, &GrantDecision::default()).await.unwrap_err().kind,
-        ErrorKind::Conflict
-    );
+    assert_eq!(e.wh.approve_grant(&dx, id, &GrantDecision::default()).await.unwrap_err().kind, ErrorKind::Conflict);
 }
 
 #[tokio::test]
@@ -182,7 +177,8 @@ async fn decisions_only_narrow_and_requests_are_checked() {
         assert_eq!(err.kind, ErrorKind::Invalid, "{bad:?}");
         assert_eq!(err.field.as_deref(), Some(field), "{err:?}");
     }
-    let err = e.wh.request_grant(&health, &GrantRequest { dataset: "khong-co".into(), ..base.clone() }).await.unwrap_err();
+    let err =
+        e.wh.request_grant(&health, &GrantRequest { dataset: "khong-co".into(), ..base.clone() }).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     let g = e.wh.request_grant(&health, &base).await.unwrap();
     let widen = GrantDecision { columns: Some(vec!["ma_truong".into(), "kinh_phi".into()]), ..Default::default() };
@@ -211,7 +207,8 @@ async fn province_roles_see_masked_data_and_the_public_only_open_columns() {
     let r = e.wh.sql(&dx, "SELECT cccd_hieu_truong FROM truong_hoc WHERE ma_truong = 'T01'").await.unwrap();
     assert_eq!(r.rows[0][0], "052******234");
     // The operator (command line) reads in clear.
-    let r = e.wh.sql(&Actor::system(), "SELECT cccd_hieu_truong FROM truong_hoc WHERE ma_truong = 'T01'").await.unwrap();
+    let r =
+        e.wh.sql(&Actor::system(), "SELECT cccd_hieu_truong FROM truong_hoc WHERE ma_truong = 'T01'").await.unwrap();
     assert_eq!(r.rows[0][0], "052080001234");
     // An open dataset: the public reads it without a grant, never its personal columns.
     let open = crate::SCHOOLS.replace("\"truong-hoc\"", "\"truong-mo\"").replace("\"shared\"", "\"open\"");

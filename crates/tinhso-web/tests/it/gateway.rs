@@ -126,7 +126,9 @@ async fn consumer_requests_owner_approves_rows_come_masked_in_every_format() {
     let cursor = v["next_cursor"].as_str().unwrap().to_string();
     let v: Value = get(
         &app,
-        &format!("/api/v1/datasets/truong-hoc/rows?select=ma_truong,ten_truong&sort=-ma_truong&limit=2&cursor={cursor}"),
+        &format!(
+            "/api/v1/datasets/truong-hoc/rows?select=ma_truong,ten_truong&sort=-ma_truong&limit=2&cursor={cursor}"
+        ),
         &sys,
     )
     .await
@@ -280,15 +282,52 @@ async fn authorisation_matrix() {
     // (route, method, body, expected status per caller in the order of `keys`)
     let reject = format!("/api/v1/grants/requests/{gid}/refuse");
     let routes: Vec<(&str, &str, Option<Value>, [S; 8])> = vec![
-        ("/api/v1/datasets/truong-hoc/rows", "GET", None, [S::OK, S::FORBIDDEN, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN, S::NOT_FOUND]),
-        ("/api/v1/datasets/truong-hoc/rows/T01", "GET", None, [S::OK, S::FORBIDDEN, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN, S::NOT_FOUND]),
-        ("/api/v1/datasets/truong-hoc/access", "GET", None, [S::OK, S::FORBIDDEN, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN, S::NOT_FOUND]),
-        ("/api/v1/audit?dataset=truong-hoc", "GET", None, [S::OK, S::FORBIDDEN, S::OK, S::OK, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::UNAUTHORIZED]),
+        (
+            "/api/v1/datasets/truong-hoc/rows",
+            "GET",
+            None,
+            [S::OK, S::FORBIDDEN, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN, S::NOT_FOUND],
+        ),
+        (
+            "/api/v1/datasets/truong-hoc/rows/T01",
+            "GET",
+            None,
+            [S::OK, S::FORBIDDEN, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN, S::NOT_FOUND],
+        ),
+        (
+            "/api/v1/datasets/truong-hoc/access",
+            "GET",
+            None,
+            [S::OK, S::FORBIDDEN, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN, S::NOT_FOUND],
+        ),
+        (
+            "/api/v1/audit?dataset=truong-hoc",
+            "GET",
+            None,
+            [S::OK, S::FORBIDDEN, S::OK, S::OK, S::FORBIDDEN, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
         ("/api/v1/grants", "GET", None, [S::OK, S::OK, S::OK, S::OK, S::OK, S::OK, S::OK, S::UNAUTHORIZED]),
-        ("/api/v1/systems", "POST", Some(json!({"code": "x-{u}", "name": "Hệ thống X", "agency": "SYT"})),
-            [S::CREATED, S::FORBIDDEN, S::CREATED, S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED]),
-        (&reject, "POST", Some(json!({"reason": "Không đủ căn cứ"})),
-            [S::OK, S::FORBIDDEN, S::CONFLICT, S::CONFLICT, S::FORBIDDEN, S::CONFLICT, S::NOT_FOUND, S::UNAUTHORIZED]),
+        (
+            "/api/v1/systems",
+            "POST",
+            Some(json!({"code": "x-{u}", "name": "Hệ thống X", "agency": "SYT"})),
+            [
+                S::CREATED,
+                S::FORBIDDEN,
+                S::CREATED,
+                S::CREATED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::UNAUTHORIZED,
+            ],
+        ),
+        (
+            &reject,
+            "POST",
+            Some(json!({"reason": "Không đủ căn cứ"})),
+            [S::OK, S::FORBIDDEN, S::CONFLICT, S::CONFLICT, S::FORBIDDEN, S::CONFLICT, S::NOT_FOUND, S::UNAUTHORIZED],
+        ),
     ];
     for (path, method, body, expected) in &routes {
         for ((who, key), want) in keys.iter().zip(expected) {
