@@ -11,6 +11,7 @@ mod ckan;
 mod datasets;
 mod error;
 mod gateway;
+mod gateway_pages;
 mod import;
 mod ops;
 mod pages;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(datasets::routes())
         .merge(gateway::routes())
+        .merge(gateway_pages::routes())
         .merge(ckan::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())

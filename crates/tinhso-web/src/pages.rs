@@ -76,6 +76,13 @@ impl Ctx {
         }
         if self.role.is_some_and(Role::is_staff) {
             v.push(("/quality", "nav.quality"));
+            v.push(("/grants", "nav.grants"));
+        }
+        if self
+            .role
+            .is_some_and(|r| matches!(r, Role::SystemAdmin | Role::DxOffice | Role::AgencyAdmin | Role::DataOfficer))
+        {
+            v.push(("/audit", "nav.audit"));
         }
         v.push(("/admin-units", "nav.admin_units"));
         if self.role.is_some_and(Role::is_staff) {
@@ -590,7 +597,7 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-fn parse_page_id(raw: &str) -> Result<i64, Error> {
+pub(crate) fn parse_page_id(raw: &str) -> Result<i64, Error> {
     raw.parse().map_err(|_| Error::not_found(format!("Không có mục «{raw}»."), format!("There is no item «{raw}».")))
 }
 

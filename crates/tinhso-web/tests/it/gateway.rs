@@ -351,3 +351,71 @@ async fn authorisation_matrix() {
         }
     }
 }
+
+/// The pages: a commune officer requests access, the owner approves on the
+/// grants page, sees who reads the data, and reads the access log and its CSV.
+#[tokio::test]
+async fn grant_pages_request_review_and_audit() {
+    let app = spawn().await;
+    with_dataset(&app).await;
+    let commune = app.login("commune-officer").await;
+    let form = commune.get(app.url("/grants/new?dataset=truong-hoc")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("cccd_hieu_truong (DLCN cơ bản)"), "{form}");
+    let csrf = super::hidden(&form, "csrf");
+    let bad = commune
+        .post(app.url("/grants/new"))
+        .form(&[("csrf", csrf.as_str()), ("dataset", "truong-hoc"), ("purpose", "ngắn"), ("days", "30"), ("columns", "ma_truong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("Mục đích sử dụng phải từ 10"));
+    let r = commune
+        .post(app.url("/grants/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("dataset", "truong-hoc"),
+            ("purpose", "Lập kế hoạch tiêm chủng cho học sinh trong phường"),
+            ("columns", "ma_truong"),
+            ("columns", "ten_truong"),
+            ("row_filter", r#"{"xa": ["21583"]}"#),
+            ("days", "60"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mine = commune.get(app.url("/grants")).send().await.unwrap().text().await.unwrap();
+    assert!(mine.contains("Chờ duyệt") && mine.contains("Lập kế hoạch tiêm chủng"), "{mine}");
+
+    let owner = app.login("health-admin").await;
+    let page = owner.get(app.url("/grants")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"pending\"") && page.contains("XA-21583"), "{page}");
+    let id = page.split("data-grant=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = super::hidden(&page, "csrf");
+    let r = owner
+        .post(app.url(&format!("/grants/{id}/approve")))
+        .form(&[("csrf", csrf.as_str()), ("days", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = owner.get(app.url("/grants")).send().await.unwrap().text().await.unwrap();
+    let readers = page.split("id=\"readers\"").nth(1).unwrap();
+    assert!(readers.contains("Đang hiệu lực") && readers.contains("xa ∈ 21583"), "{readers}");
+
+    // The commune officer now reads through the API with the session.
+    let v: Value = commune.get(app.url("/api/v1/datasets/truong-hoc/rows")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["count"], 3);
+    assert_eq!(v["columns"], json!(["ma_truong", "ten_truong"]));
+
+    let audit = owner.get(app.url("/audit?dataset=truong-hoc")).send().await.unwrap().text().await.unwrap();
+    assert!(audit.contains("grant.approve") && audit.contains("rows.read") && audit.contains("commune-officer"), "{audit}");
+    let csv = owner.get(app.url("/audit.csv?dataset=truong-hoc")).send().await.unwrap();
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.text().await.unwrap().lines().count() > 3);
+    // The commune officer owns no dataset: its log is empty and others' are refused.
+    let own = commune.get(app.url("/audit")).send().await.unwrap().text().await.unwrap();
+    assert!(!own.contains("<code>rows.read</code>"));
+    assert_eq!(commune.get(app.url("/audit?dataset=truong-hoc")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}
