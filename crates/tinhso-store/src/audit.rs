@@ -453,3 +453,53 @@ mod tests {
         assert_ne!(h, entry_hash(1, GENESIS, &counted));
     }
 }
+
+/// Gateway traffic per day (Vietnam time), consumer and dataset, from the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageRow {
+    /// Days since 1970-01-01 in UTC+7.
+    pub day: i64,
+    pub agency_code: String,
+    pub system_code: String,
+    pub username: String,
+    pub dataset: String,
+    pub requests: i64,
+    pub rows: i64,
+    pub refused: i64,
+    pub mean_latency_ms: f64,
+}
+
+impl Store {
+    /// Reads of shared data aggregated for dashboards (`gateway_usage` in SQL).
+    pub async fn audit_usage(&self) -> Result<Vec<UsageRow>> {
+        let rows = sqlx::query(
+            "SELECT (at + 25200000000) / 86400000000 AS day, agency_code, system_code, username, dataset, \
+             COUNT(*) AS requests, CAST(COALESCE(SUM(row_count), 0) AS BIGINT) AS nrows, \
+             CAST(SUM(CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END) AS BIGINT) AS refused, \
+             CAST(COALESCE(SUM(latency_us), 0) AS BIGINT) AS latency, \
+             CAST(SUM(CASE WHEN latency_us IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS timed \
+             FROM audit_log WHERE action IN ('rows.read', 'row.read', 'sql.read', 'preview.read') \
+             GROUP BY 1, agency_code, system_code, username, dataset ORDER BY 1, dataset",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let timed: i64 = r.try_get("timed").map_err(db_err)?;
+                let latency: i64 = r.try_get("latency").map_err(db_err)?;
+                Ok(UsageRow {
+                    day: r.try_get("day").map_err(db_err)?,
+                    agency_code: r.try_get("agency_code").map_err(db_err)?,
+                    system_code: r.try_get("system_code").map_err(db_err)?,
+                    username: r.try_get("username").map_err(db_err)?,
+                    dataset: r.try_get("dataset").map_err(db_err)?,
+                    requests: r.try_get("requests").map_err(db_err)?,
+                    rows: r.try_get("nrows").map_err(db_err)?,
+                    refused: r.try_get("refused").map_err(db_err)?,
+                    mean_latency_ms: if timed > 0 { latency as f64 / timed as f64 / 1000.0 } else { 0.0 },
+                })
+            })
+            .collect()
+    }
+}

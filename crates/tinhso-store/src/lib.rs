@@ -28,7 +28,7 @@ use sqlx::{AnyPool, Executor};
 use tinhso_domain::{Error, Result};
 
 pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
-pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord, AuditVerification};
+pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord, AuditVerification, UsageRow};
 pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
 pub use gateway::{GrantApproval, GrantFilter, GrantRecord, GrantRequestInput, System};
 pub use sessions::{ApiKey, ApiKeyAccess, KeyCaller, Session};

@@ -100,6 +100,63 @@ pub fn parse_table_name(name: &str) -> (String, Option<i64>) {
     (name.replace('_', "-"), None)
 }
 
+/// The gateway's traffic as a table (`gateway_usage` or `thong_ke_chia_se`):
+/// per day, consumer and dataset, the requests, rows, refusals and mean latency.
+pub const USAGE_TABLES: [&str; 2] = ["gateway_usage", "thong_ke_chia_se"];
+
+async fn usage_table(wh: &Warehouse, actor: &Actor) -> Result<Arc<dyn deltalake::datafusion::catalog::TableProvider>> {
+    use deltalake::arrow::array::{Date32Array, Float64Array, Int64Array, StringArray};
+    use deltalake::arrow::datatypes::{DataType, Field, Schema};
+    use tinhso_domain::Role;
+    let all = actor.is_operator()
+        || (actor.system_id.is_none() && matches!(actor.role, Role::SystemAdmin | Role::DxOffice | Role::Leader));
+    let owner = actor.system_id.is_none() && matches!(actor.role, Role::AgencyAdmin | Role::DataOfficer);
+    if !all && !owner {
+        return Err(no_access("gateway_usage"));
+    }
+    let mut rows = wh.store().audit_usage().await?;
+    if !all {
+        let mut own = std::collections::HashSet::new();
+        for d in wh.store().datasets().await? {
+            if actor.scope.contains(&d.owner_path) {
+                own.insert(d.slug);
+            }
+        }
+        rows.retain(|r| own.contains(&r.dataset));
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ngay", DataType::Date32, false),
+        Field::new("co_quan", DataType::Utf8, false),
+        Field::new("he_thong", DataType::Utf8, false),
+        Field::new("nguoi_dung", DataType::Utf8, false),
+        Field::new("bo_du_lieu", DataType::Utf8, false),
+        Field::new("so_yeu_cau", DataType::Int64, false),
+        Field::new("so_dong", DataType::Int64, false),
+        Field::new("bi_tu_choi", DataType::Int64, false),
+        Field::new("do_tre_tb_ms", DataType::Float64, false),
+    ]));
+    let text = |f: fn(&tinhso_store::UsageRow) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
+    };
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Date32Array::from(rows.iter().map(|r| r.day as i32).collect::<Vec<_>>())),
+            text(|r| &r.agency_code),
+            text(|r| &r.system_code),
+            text(|r| &r.username),
+            text(|r| &r.dataset),
+            Arc::new(Int64Array::from(rows.iter().map(|r| r.requests).collect::<Vec<_>>())),
+            Arc::new(Int64Array::from(rows.iter().map(|r| r.rows).collect::<Vec<_>>())),
+            Arc::new(Int64Array::from(rows.iter().map(|r| r.refused).collect::<Vec<_>>())),
+            Arc::new(Float64Array::from(rows.iter().map(|r| r.mean_latency_ms).collect::<Vec<_>>())),
+        ],
+    )
+    .map_err(Error::internal)?;
+    let t = deltalake::datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]]).map_err(sql_error)?;
+    Ok(Arc::new(t))
+}
+
 /// Runs `text` for `actor`.
 pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits) -> Result<QueryResult> {
     let text = text.trim();
@@ -128,6 +185,11 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
                 format!("Không có lược đồ «{}»: hãy gọi bảng bằng mã bộ dữ liệu.", r.schema().unwrap_or_default()),
                 format!("There is no schema «{}»: name tables by dataset slug.", r.schema().unwrap_or_default()),
             ));
+        }
+        if USAGE_TABLES.contains(&name.as_str()) {
+            let t = usage_table(wh, actor).await?;
+            ctx.register_table(r.clone(), t).map_err(sql_error)?;
+            continue;
         }
         let (slug, version) = parse_table_name(&name);
         if wh.store().dataset_by_slug(&slug).await?.is_none() {

@@ -23,7 +23,12 @@ async fn actor_of(store: &Store, username: &str) -> (Actor, User) {
         scope,
         agency_id: u.agency_id,
         system_id: None,
-        who: Who { username: username.into(), request_id: format!("test-{username}"), ..Default::default() },
+        who: Who {
+            username: username.into(),
+            agency_code: u.agency_code.clone().unwrap_or_default(),
+            request_id: format!("test-{username}"),
+            ..Default::default()
+        },
     };
     (actor, u)
 }
@@ -301,4 +306,32 @@ async fn audit_chain_detects_edits_deletions_reordering_and_truncation() {
     assert_eq!(broken_at(e.store.verify_audit(Some(&head)).await.unwrap()), Some(last), "truncation");
     e.store.execute_raw(restore).await.unwrap();
     assert!(e.store.verify_audit(Some(&head)).await.unwrap().broken.is_none());
+}
+
+#[tokio::test]
+async fn gateway_usage_is_a_table_dashboards_can_chart() {
+    let e = env().await;
+    with_schools(&e).await;
+    let (health, _) = granted(&e, "", None).await;
+    for _ in 0..3 {
+        e.wh.read_rows(&health, "truong-hoc", &page(10)).await.unwrap();
+    }
+    let (dx, _) = actor_of(&e.store, "dx-office").await;
+    let r =
+        e.wh.sql(
+            &dx,
+            "SELECT bo_du_lieu, co_quan, sum(so_yeu_cau), sum(so_dong), sum(bi_tu_choi) FROM gateway_usage \
+             WHERE nguoi_dung = 'health-officer' GROUP BY 1, 2",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.rows.len(), 1, "{:?}", r.rows);
+    assert_eq!(r.rows[0][0], "truong-hoc");
+    assert_eq!(r.rows[0][1], "SYT");
+    assert_eq!(r.rows[0][2], 4, "three reads and one refused while pending");
+    assert_eq!(r.rows[0][3], 6);
+    assert_eq!(r.rows[0][4], 1);
+    // A consumer does not see the traffic of datasets it does not own.
+    let r = e.wh.sql(&health, "SELECT count(*) FROM thong_ke_chia_se").await.unwrap();
+    assert_eq!(r.rows[0][0], 0);
 }

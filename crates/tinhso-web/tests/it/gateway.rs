@@ -364,7 +364,13 @@ async fn grant_pages_request_review_and_audit() {
     let csrf = super::hidden(&form, "csrf");
     let bad = commune
         .post(app.url("/grants/new"))
-        .form(&[("csrf", csrf.as_str()), ("dataset", "truong-hoc"), ("purpose", "ngắn"), ("days", "30"), ("columns", "ma_truong")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("dataset", "truong-hoc"),
+            ("purpose", "ngắn"),
+            ("days", "30"),
+            ("columns", "ma_truong"),
+        ])
         .send()
         .await
         .unwrap();
@@ -410,7 +416,10 @@ async fn grant_pages_request_review_and_audit() {
     assert_eq!(v["columns"], json!(["ma_truong", "ten_truong"]));
 
     let audit = owner.get(app.url("/audit?dataset=truong-hoc")).send().await.unwrap().text().await.unwrap();
-    assert!(audit.contains("grant.approve") && audit.contains("rows.read") && audit.contains("commune-officer"), "{audit}");
+    assert!(
+        audit.contains("grant.approve") && audit.contains("rows.read") && audit.contains("commune-officer"),
+        "{audit}"
+    );
     let csv = owner.get(app.url("/audit.csv?dataset=truong-hoc")).send().await.unwrap();
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert!(csv.text().await.unwrap().lines().count() > 3);
