@@ -44,6 +44,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// A checked key: the generation it was checked at, its secret's hash, the caller.
+type CachedKey = (u64, String, sessions::KeyCaller);
+
 /// The metadata store. Cheap to clone: it holds a connection pool.
 #[derive(Clone)]
 pub struct Store {
@@ -52,7 +55,7 @@ pub struct Store {
     /// Bumped by every change to keys, users, systems, grants and datasets:
     /// in-memory caches built at an older generation are stale.
     generation: Arc<AtomicU64>,
-    key_cache: Arc<Mutex<HashMap<String, (u64, String, sessions::KeyCaller)>>>,
+    key_cache: Arc<Mutex<HashMap<String, CachedKey>>>,
     key_seen: Arc<Mutex<HashMap<i64, i64>>>,
 }
 

@@ -353,11 +353,14 @@ impl Audit {
     }
 }
 
+/// (dataset, consumer agency, consumer system).
+type GrantKey = (i64, i64, Option<i64>);
+
 /// Caches of the hot path: catalogue entries and grants by generation, key indexes by version.
 #[derive(Default)]
 pub(crate) struct Caches {
     pub datasets: Mutex<HashMap<String, (u64, Dataset)>>,
-    pub grants: Mutex<HashMap<(i64, i64, Option<i64>), (u64, Vec<GrantRecord>)>>,
+    pub grants: Mutex<HashMap<GrantKey, (u64, Vec<GrantRecord>)>>,
     pub keys: Mutex<HashMap<(String, i64), Arc<KeyIndex>>>,
 }
 

@@ -135,7 +135,7 @@ fn decode_cursor(c: &str) -> Result<(i64, usize)> {
             "The page cursor is invalid: use the next_cursor value of the previous page.",
         )
     };
-    if c.len() > 64 || c.len() % 2 != 0 {
+    if c.len() > 64 || !c.len().is_multiple_of(2) {
         return Err(bad());
     }
     let bytes: Option<Vec<u8>> = (0..c.len()).step_by(2).map(|i| u8::from_str_radix(&c[i..i + 2], 16).ok()).collect();

@@ -4,10 +4,10 @@
 //! the same axum, tokio and serde_json cost on their own, so that the ratio
 //! against it measures what tinhso's gateway adds.
 //!
-//!     gateway-baseline ROWS.csv KEY_COLUMN PORT
+//!     gateway-baseline DATASET ROWS.csv KEY_COLUMN PORT
 //!
-//! Cells stay text, except columns whose every value is an integer (as tinhso's
-//! integer fields are). It prints `listening on 127.0.0.1:PORT` once ready.
+//! Cells are JSON strings (null when empty). It prints `listening on
+//! 127.0.0.1:PORT` once ready.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,45 +39,31 @@ async fn row(State(rows): State<Arc<Rows>>, Path(key): Path<String>) -> Result<J
     Ok(Json(RowDto { dataset: rows.dataset.clone(), version: 1, key, masked: Vec::new(), row }))
 }
 
-fn load(path: &str, key_column: &str) -> Result<Rows, String> {
+fn load(dataset: &str, path: &str, key_column: &str) -> Result<Rows, String> {
     let mut r = csv::Reader::from_path(path).map_err(|e| format!("{path}: {e}"))?;
     let header: Vec<String> = r.headers().map_err(|e| format!("{path}: {e}"))?.iter().map(str::to_string).collect();
     let key_at = header.iter().position(|h| h == key_column).ok_or(format!("{path}: no column {key_column}"))?;
-    let mut records = Vec::new();
+    let mut by_key = HashMap::new();
     for rec in r.records() {
-        records.push(rec.map_err(|e| format!("{path}: {e}"))?);
-    }
-    let integer: Vec<bool> = (0..header.len())
-        .map(|i| records.iter().all(|rec| rec[i].is_empty() || rec[i].parse::<i64>().is_ok()) && i != key_at)
-        .collect();
-    let mut by_key = HashMap::with_capacity(records.len());
-    for rec in &records {
+        let rec = rec.map_err(|e| format!("{path}: {e}"))?;
         let mut m = Map::new();
         for (i, name) in header.iter().enumerate() {
             let cell = &rec[i];
-            let v = if cell.is_empty() {
-                Value::Null
-            } else if integer[i] {
-                Value::from(cell.parse::<i64>().expect("checked above"))
-            } else {
-                Value::String(cell.to_string())
-            };
-            m.insert(name.clone(), v);
+            m.insert(name.clone(), if cell.is_empty() { Value::Null } else { Value::String(cell.to_string()) });
         }
         by_key.insert(rec[key_at].to_string(), m);
     }
-    let dataset = std::path::Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("rows").to_string();
-    Ok(Rows { dataset, by_key })
+    Ok(Rows { dataset: dataset.to_string(), by_key })
 }
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, path, key_column, port] = &args[..] else {
-        eprintln!("usage: gateway-baseline ROWS.csv KEY_COLUMN PORT");
+    let [_, dataset, path, key_column, port] = &args[..] else {
+        eprintln!("usage: gateway-baseline DATASET ROWS.csv KEY_COLUMN PORT");
         std::process::exit(2);
     };
-    let rows = load(path, key_column).unwrap_or_else(|e| {
+    let rows = load(dataset, path, key_column).unwrap_or_else(|e| {
         eprintln!("gateway-baseline: {e}");
         std::process::exit(1);
     });
