@@ -272,6 +272,9 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
             if n > 0 {
                 println!("Kho dữ liệu demo / demo warehouse: {n} bộ dữ liệu mới / new datasets");
             }
+            if !skip {
+                demo_data::seed_gateway(&wh).await?;
+            }
             serve(c, store, wh).await
         }
         Command::Migrate => {
