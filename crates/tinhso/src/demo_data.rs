@@ -84,7 +84,9 @@ pub async fn seed_gateway(wh: &Warehouse) -> anyhow::Result<()> {
     let request = tinhso_warehouse::GrantRequest {
         dataset: "co-so-y-te".into(),
         purpose: "Cho người dân tra cứu cơ sở khám chữa bệnh gần nhất trên Cổng dịch vụ công".into(),
-        columns: ["ma_co_so", "ten_co_so", "loai_hinh", "xa", "dia_chi", "dien_thoai", "toa_do"].map(String::from).to_vec(),
+        columns: ["ma_co_so", "ten_co_so", "loai_hinh", "xa", "dia_chi", "dien_thoai", "toa_do"]
+            .map(String::from)
+            .to_vec(),
         days: 365,
         ..Default::default()
     };

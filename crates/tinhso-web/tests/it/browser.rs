@@ -167,5 +167,20 @@ async fn drive(c: &Client, base: &str) -> Result<(), fantoccini::error::CmdError
     c.find(Locator::Css("#sql-run")).await?.click().await?;
     let count = wait_text(c, "#sql-table tbody td", long, |t| !t.is_empty()).await;
     assert_eq!(count, "2");
+
+    // Data sharing: ask for two columns of the dataset, approve on the grants page.
+    c.goto(&format!("{base}/grants/new?dataset=truong-hoc")).await?;
+    wait_text(c, "h1", long, |t| t == "Gửi yêu cầu truy cập").await;
+    c.find(Locator::Css("#grant-request input[value=ma_truong]")).await?.click().await?;
+    c.find(Locator::Css("#grant-request input[value=ten_truong]")).await?.click().await?;
+    c.find(Locator::Css("#purpose")).await?.send_keys("Thống kê trường học theo xã cho báo cáo chuyển đổi số").await?;
+    c.find(Locator::Css("#grant-request button[type=submit]")).await?.click().await?;
+    let pending = wait_text(c, "#pending", long, |t| t.contains("Thống kê trường học")).await;
+    assert!(pending.contains("ma_truong, ten_truong"), "{pending}");
+    c.find(Locator::Css("#pending button.approve")).await?.click().await?;
+    let readers = wait_text(c, "#readers", long, |t| t.contains("Đang hiệu lực")).await;
+    assert!(readers.contains("Thống kê trường học"), "{readers}");
+    c.goto(&format!("{base}/audit?dataset=truong-hoc")).await?;
+    wait_text(c, "#audit", long, |t| t.contains("grant.approve") && t.contains("dataset.ingest")).await;
     Ok(())
 }
