@@ -444,70 +444,53 @@ impl Store {
         rows.iter().map(grant_from).collect()
     }
 
-    /// Approves a pending request (the decision may narrow it).
-    pub async fn approve_grant(&self, id: i64, by: i64, a: &GrantApproval) -> Result<GrantRecord> {
-        let done = sqlx::query(
-            "UPDATE grants SET status = 'approved', granted_columns = $1, granted_row_filter = $2, unmasked = $3, \
-             expires_at = $4, decided_by = $5, decided_at = $6 WHERE id = $7 AND status = 'pending'",
-        )
-        .bind(a.columns.clone())
-        .bind(a.row_filter.clone())
-        .bind(a.unmasked.clone())
-        .bind(a.expires_at)
-        .bind(by)
-        .bind(now())
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+    /// Moves grant `id` from state `from` by `sql` (its first binds `values`,
+    /// then `id` and `from` last); a grant in another state is a conflict.
+    async fn transition(
+        &self,
+        id: i64,
+        from: &str,
+        sql: &str,
+        values: Vec<Option<String>>,
+        ints: Vec<i64>,
+    ) -> Result<GrantRecord> {
+        let mut q = sqlx::query(sql);
+        for v in values {
+            q = q.bind(v);
+        }
+        for v in ints {
+            q = q.bind(v);
+        }
+        let done = q.bind(id).bind(from.to_string()).execute(&self.pool).await.map_err(db_err)?;
         self.bump();
         let g = self.grant(id).await?;
         if done.rows_affected() == 0 {
             return Err(state_conflict(id, &g.status));
         }
         Ok(g)
+    }
+
+    /// Approves a pending request (the decision may narrow it).
+    pub async fn approve_grant(&self, id: i64, by: i64, a: &GrantApproval) -> Result<GrantRecord> {
+        let sql =
+            "UPDATE grants SET status = 'approved', granted_columns = $1, granted_row_filter = $2, unmasked = $3, \
+                   expires_at = $4, decided_by = $5, decided_at = $6 WHERE id = $7 AND status = $8";
+        let texts = vec![Some(a.columns.clone()), Some(a.row_filter.clone()), Some(a.unmasked.clone())];
+        self.transition(id, "pending", sql, texts, vec![a.expires_at, by, now()]).await
     }
 
     /// Refuses a pending request with a reason.
     pub async fn refuse_grant(&self, id: i64, by: i64, reason: &str) -> Result<GrantRecord> {
-        let done = sqlx::query(
-            "UPDATE grants SET status = 'refused', reason = $1, decided_by = $2, decided_at = $3 \
-             WHERE id = $4 AND status = 'pending'",
-        )
-        .bind(reason.to_string())
-        .bind(by)
-        .bind(now())
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        self.bump();
-        let g = self.grant(id).await?;
-        if done.rows_affected() == 0 {
-            return Err(state_conflict(id, &g.status));
-        }
-        Ok(g)
+        let sql = "UPDATE grants SET status = 'refused', reason = $1, decided_by = $2, decided_at = $3 \
+                   WHERE id = $4 AND status = $5";
+        self.transition(id, "pending", sql, vec![Some(reason.to_string())], vec![by, now()]).await
     }
 
     /// Revokes an approved grant; it stops working at the next request.
     pub async fn revoke_grant(&self, id: i64, by: i64, reason: &str) -> Result<GrantRecord> {
-        let done = sqlx::query(
-            "UPDATE grants SET status = 'revoked', reason = $1, revoked_by = $2, revoked_at = $3 \
-             WHERE id = $4 AND status = 'approved'",
-        )
-        .bind(reason.to_string())
-        .bind(by)
-        .bind(now())
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        self.bump();
-        let g = self.grant(id).await?;
-        if done.rows_affected() == 0 {
-            return Err(state_conflict(id, &g.status));
-        }
-        Ok(g)
+        let sql = "UPDATE grants SET status = 'revoked', reason = $1, revoked_by = $2, revoked_at = $3 \
+                   WHERE id = $4 AND status = $5";
+        self.transition(id, "approved", sql, vec![Some(reason.to_string())], vec![by, now()]).await
     }
 
     /// Test and demo helper: moves a grant's expiry (e.g. into the past).

@@ -344,10 +344,21 @@ impl Warehouse {
     /// Creates a dataset and its empty table (version 0). Audited.
     pub async fn create_dataset(&self, actor: &Actor, def: Definition) -> Result<Dataset> {
         let slug = def.slug.clone();
-        match self.create_dataset_inner(actor, def).await {
+        let out = self.create_dataset_inner(actor, def).await;
+        self.audit_definition(actor, "dataset.create", &slug, out).await
+    }
+
+    async fn audit_definition(
+        &self,
+        actor: &Actor,
+        action: &'static str,
+        slug: &str,
+        out: Result<Dataset>,
+    ) -> Result<Dataset> {
+        match out {
             Ok(d) => {
                 let a = Audit {
-                    action: "dataset.create",
+                    action,
                     dataset: d.record.slug.clone(),
                     columns: d.def.columns(),
                     detail: format!("zone={}; owner={}", d.record.zone, d.record.owner_code),
@@ -356,7 +367,7 @@ impl Warehouse {
                 self.audit(actor, a, "ok", None).await?;
                 Ok(d)
             }
-            Err(e) => Err(self.audit_failure(actor, "dataset.create", &slug, e).await),
+            Err(e) => Err(self.audit_failure(actor, action, slug, e).await),
         }
     }
 
@@ -386,20 +397,8 @@ impl Warehouse {
     /// Replaces a dataset's definition. Added optional fields extend the table;
     /// removed fields or changed types are refused while the table has data.
     pub async fn update_dataset(&self, actor: &Actor, slug: &str, def: Definition) -> Result<Dataset> {
-        match self.update_dataset_inner(actor, slug, def).await {
-            Ok(d) => {
-                let a = Audit {
-                    action: "dataset.update",
-                    dataset: d.record.slug.clone(),
-                    columns: d.def.columns(),
-                    detail: format!("zone={}; owner={}", d.record.zone, d.record.owner_code),
-                    ..Default::default()
-                };
-                self.audit(actor, a, "ok", None).await?;
-                Ok(d)
-            }
-            Err(e) => Err(self.audit_failure(actor, "dataset.update", slug, e).await),
-        }
+        let out = self.update_dataset_inner(actor, slug, def).await;
+        self.audit_definition(actor, "dataset.update", slug, out).await
     }
 
     async fn update_dataset_inner(&self, actor: &Actor, slug: &str, def: Definition) -> Result<Dataset> {

@@ -24,9 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/grants", get(grants_page))
         .route("/grants/new", get(request_form).post(request_submit))
-        .route("/grants/{id}/approve", post(approve))
-        .route("/grants/{id}/refuse", post(refuse))
-        .route("/grants/{id}/revoke", post(revoke))
+        .route("/grants/{id}/{decision}", post(decision))
         .route("/audit", get(audit_page))
         .route("/audit.csv", get(audit_export))
 }
@@ -333,34 +331,18 @@ async fn decide(
     }
 }
 
-async fn approve(
+async fn decision(
     State(s): State<AppState>,
     L(lang): L,
     caller: PageCaller,
-    Path(id): Path<String>,
+    Path((id, what)): Path<(String, String)>,
     Form(f): Form<DecisionForm>,
 ) -> Response {
-    decide(s, lang, caller, id, f, "approve").await
-}
-
-async fn refuse(
-    State(s): State<AppState>,
-    L(lang): L,
-    caller: PageCaller,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Response {
-    decide(s, lang, caller, id, f, "refuse").await
-}
-
-async fn revoke(
-    State(s): State<AppState>,
-    L(lang): L,
-    caller: PageCaller,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Response {
-    decide(s, lang, caller, id, f, "revoke").await
+    if !["approve", "refuse", "revoke"].contains(&what.as_str()) {
+        let c = ctx(&s, lang, Some(&caller), "/grants").await;
+        return error_page(c, &Error::not_found("Không có trang này.", "No such page."));
+    }
+    decide(s, lang, caller, id, f, &what).await
 }
 
 #[derive(Template)]
