@@ -191,3 +191,28 @@ fn a_crash_during_ingest_leaves_the_previous_version_intact() {
     let left: Vec<_> = std::fs::read_dir(&staging).unwrap().flatten().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// `tinhso audit verify`: exit 0 on an intact chain; non-zero, naming the
+/// entry, after someone edits the database behind tinhso's back.
+#[tokio::test]
+async fn audit_verify_passes_then_names_the_tampered_entry() {
+    let dir = setup();
+    let csv = dir.path().join("ho-so.csv");
+    write_csv(&csv, 20);
+    assert!(tinhso(dir.path(), &["ingest", "ho-so", csv.to_str().unwrap(), "--no-progress"]).status.success());
+    for _ in 0..3 {
+        count(dir.path());
+    }
+    let out = tinhso(dir.path(), &["audit", "verify"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("nguyên vẹn") && text.contains("intact"), "{text}");
+    let store = tinhso_store::Store::open_raw(&tinhso_store::sqlite_url(dir.path())).await.unwrap();
+    store.execute_raw("DROP TRIGGER audit_log_no_update").await.unwrap();
+    store.execute_raw("UPDATE audit_log SET row_count = 0 WHERE seq = 3").await.unwrap();
+    store.close().await;
+    let out = tinhso(dir.path(), &["audit", "verify"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("mục 3") && err.contains("entry 3") && err.contains("edited"), "{err}");
+}
