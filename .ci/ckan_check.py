@@ -59,6 +59,15 @@ def main():
         res = pkg["resources"][0]
         shown = public.action.resource_show(id=res["id"])
         check(shown["id"] == res["id"] and shown["url"] == res["url"], f"resource_show {res['id']}")
+        # A harvester downloads the resource anonymously: the gateway's rows API answers.
+        for r in pkg["resources"]:
+            with urllib.request.urlopen(r["url"]) as resp:
+                body = resp.read()
+                ctype = resp.headers.get("content-type", "")
+            fmt = r["format"].lower()
+            ok = {"csv": ctype.startswith("text/csv"), "json": ctype.startswith("application/json"),
+                  "parquet": body[:4] == b"PAR1"}.get(fmt, False)
+            check(ok and len(body) > 20, f"{name}: download {r['format']} ({len(body)} bytes, {ctype})")
 
     print("package_search")
     plain = public.action.package_search(q="du lich", rows=5)
