@@ -290,6 +290,8 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--single-duration", type=int, default=10, help="seconds of the 1-connection runs (0: none)")
     ap.add_argument("--list-duration", type=int, default=10, help="seconds of the list-endpoint run (0: none)")
+    ap.add_argument("--access-duration", type=int, default=10,
+                    help="seconds of the /access run: key and grant without the audit write (0: none)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ratio-target", type=float, default=0.5, help="tinhso/baseline req/s at least (2x overhead)")
     ap.add_argument("--rps-target", type=float, default=5000)
@@ -357,6 +359,13 @@ def main():
             scen["baseline_keyed_c1"], scen["tinhso_keyed_c1"] = summary([b1]), summary([t1])
             scen["tinhso_keyed_c1"]["ratio"] = round(t1["req_per_s"] / b1["req_per_s"], 3)
 
+        if a.access_duration > 0:
+            progress(f"gateway: what the caller may read (/access: key check and grant lookup, no audit entry), "
+                     f"{a.access_duration} s")
+            a_args = [f"/api/v1/datasets/{SLUG}/access?", "1", consumer, str(a.seed)]
+            scen["tinhso_access"] = summary([wrk(a, tin.server.url, a_args, a.access_duration, c, t,
+                                                 "tinhso /access (no audit)", "wrk-tinhso-access.log")])
+
         if a.list_duration > 0:
             progress(f"gateway: list endpoint, 100 rows of one commune, {a.list_duration} s (tinhso only)")
             l_args = [f"/api/v1/datasets/{SLUG}/rows?limit=100&ma_xa=", "@" + os.path.join(a.data, "ma-xa.txt"),
@@ -379,7 +388,8 @@ def main():
     res["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
 
     # wrk counts answers it read; requests in flight when it stopped may be answered (and audited) too.
-    answered = sum(r["requests"] for k, s in scen.items() if k.startswith("tinhso") for r in s["runs"])
+    audited = ("tinhso_keyed", "tinhso_keyed_c1", "tinhso_list")  # /access writes no audit entry
+    answered = sum(r["requests"] for k, s in scen.items() if k in audited for r in s["runs"])
     warmup = 0
     if a.warmup > 0:
         with open(os.path.join(a.work, "logs", "wrk-tinhso-warmup.log"), encoding="utf-8") as f:
@@ -417,6 +427,8 @@ def main():
         lines.append(row("baseline, 1 connection", scen["baseline_keyed_c1"], "1.00"))
         lines.append(row("tinhso, 1 connection", scen["tinhso_keyed_c1"], f"{scen['tinhso_keyed_c1']['ratio']:.2f}",
                          "(no target)"))
+    if "tinhso_access" in scen:
+        lines.append(row("tinhso /access: key + grant, no audit", scen["tinhso_access"], "", "(diagnostic)"))
     if "tinhso_list" in scen:
         lines.append(row("tinhso list, 100 rows of a commune", scen["tinhso_list"], "", "(no target)"))
     lines += ["",

@@ -599,8 +599,10 @@ fn ckan_time(secs: i64) -> String {
     DateTime::from_timestamp(secs, 0).unwrap_or_default().naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
+/// The whole dataset as one download: the rows API's largest page for the format.
 fn rows_url(base: &str, slug: &str, f: &Format) -> String {
-    format!("{base}/api/v1/datasets/{slug}/rows?format={}", f.suffix)
+    let limit = if f.suffix == "json" { tinhso_warehouse::MAX_PAGE_JSON } else { tinhso_warehouse::MAX_PAGE_FILE };
+    format!("{base}/api/v1/datasets/{slug}/rows?format={}&limit={limit}", f.suffix)
 }
 
 fn resource(d: &Dataset, f: &Format, base: &str) -> Value {
@@ -1479,7 +1481,7 @@ mod tests {
         let res = p["resources"].as_array().unwrap();
         let ids: Vec<&str> = res.iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(ids, ["diem-du-lich-csv", "diem-du-lich-json", "diem-du-lich-parquet"]);
-        assert_eq!(res[0]["url"], "http://cong.example/api/v1/datasets/diem-du-lich/rows?format=csv");
+        assert_eq!(res[0]["url"], "http://cong.example/api/v1/datasets/diem-du-lich/rows?format=csv&limit=100000");
         assert_eq!(res[0]["format"], "CSV");
         assert_eq!(res[2]["mimetype"], "application/vnd.apache.parquet");
         assert!(res.iter().all(|r| r["package_id"] == "diem-du-lich"));
@@ -1699,7 +1701,7 @@ mod tests {
         );
         assert_eq!(
             dist[0]["dcat:downloadURL"]["@id"],
-            "http://cong.example/api/v1/datasets/diem-du-lich/rows?format=csv"
+            "http://cong.example/api/v1/datasets/diem-du-lich/rows?format=csv&limit=100000"
         );
         assert_eq!(dist[0]["dcat:mediaType"]["@id"], "http://www.iana.org/assignments/media-types/text/csv");
         assert_eq!(doc["dct:modified"]["@value"], "2025-07-01T00:00:00Z");

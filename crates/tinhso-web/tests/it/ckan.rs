@@ -137,8 +137,8 @@ async fn package_show_maps_the_dataset_and_hides_restricted_ones() {
     assert_eq!(p["num_resources"], 3);
     let res = p["resources"].as_array().unwrap();
     assert_eq!(res[0]["id"], "diem-du-lich-csv");
-    assert_eq!(res[0]["url"], format!("{}/api/v1/datasets/diem-du-lich/rows?format=csv", app.base));
-    assert_eq!(res[1]["url"], format!("{}/api/v1/datasets/diem-du-lich/rows?format=json", app.base));
+    assert_eq!(res[0]["url"], format!("{}/api/v1/datasets/diem-du-lich/rows?format=csv&limit=100000", app.base));
+    assert_eq!(res[1]["url"], format!("{}/api/v1/datasets/diem-du-lich/rows?format=json&limit=10000", app.base));
     assert_eq!(res[2]["format"], "Parquet");
     // Never a row: the uploaded values do not appear.
     assert!(!v.to_string().contains("Tháp Đôi"));
@@ -169,7 +169,7 @@ async fn package_show_maps_the_dataset_and_hides_restricted_ones() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(
         v["result"]["resources"][0]["url"],
-        "https://dulieu.gialai.gov.vn/api/v1/datasets/vung-thien-tai/rows?format=csv"
+        "https://dulieu.gialai.gov.vn/api/v1/datasets/vung-thien-tai/rows?format=csv&limit=100000"
     );
 }
 
@@ -243,7 +243,7 @@ async fn organizations_and_resources_follow_what_the_caller_may_see() {
     assert_eq!(s, StatusCode::OK);
     let r = &v["result"];
     assert_eq!((r["package_id"].as_str(), r["format"].as_str()), (Some("diem-du-lich"), Some("Parquet")));
-    assert_eq!(r["url"], format!("{}/api/v1/datasets/diem-du-lich/rows?format=parquet", app.base));
+    assert_eq!(r["url"], format!("{}/api/v1/datasets/diem-du-lich/rows?format=parquet&limit=100000", app.base));
     for id in ["co-so-y-te-csv", "diem-du-lich-xlsx", "diem-du-lich"] {
         let (s, v) = get(&app, &format!("resource_show?id={id}"), None).await;
         assert_ckan_error(s, &v, 404, "Not Found Error");
