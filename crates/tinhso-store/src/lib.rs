@@ -14,6 +14,7 @@ pub mod datasets;
 pub mod demo;
 pub mod gateway;
 pub mod sessions;
+pub mod sso;
 pub mod users;
 
 use std::collections::HashMap;
@@ -31,6 +32,7 @@ pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord, AuditVerification, UsageRow};
 pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
 pub use gateway::{GrantApproval, GrantFilter, GrantRecord, GrantRequestInput, System};
+pub use sso::{CodeGrant, OidcClient, OidcClientInput, Redeem, SigningKey, TokenRecord};
 pub use sessions::{ApiKey, ApiKeyAccess, KeyCaller, Session};
 pub use users::{User, UserInput, UserUpdate};
 
