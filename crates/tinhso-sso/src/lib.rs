@@ -292,22 +292,19 @@ impl Provider {
     /// Validates an authorization request (before the user is asked anything).
     pub async fn check_authorize(&self, p: &AuthParams) -> std::result::Result<AuthRequest, AuthFailure> {
         let show = |e: OAuthError| AuthFailure::Show(e);
-        let client_id = p.client_id.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
-            show(OAuthError::request("Thiếu client_id.", "client_id is missing."))
+        let client_id = p
+            .client_id
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| show(OAuthError::request("Thiếu client_id.", "client_id is missing.")))?;
+        let client = self.store.oidc_client(client_id).await.map_err(|e| show(e.into()))?.ok_or_else(|| {
+            show(OAuthError::new(
+                400,
+                "invalid_client",
+                format!("Không có ứng dụng «{client_id}»."),
+                format!("There is no application «{client_id}»."),
+            ))
         })?;
-        let client = self
-            .store
-            .oidc_client(client_id)
-            .await
-            .map_err(|e| show(e.into()))?
-            .ok_or_else(|| {
-                show(OAuthError::new(
-                    400,
-                    "invalid_client",
-                    format!("Không có ứng dụng «{client_id}»."),
-                    format!("There is no application «{client_id}»."),
-                ))
-            })?;
         let redirect_uri = p.redirect_uri.clone().unwrap_or_default();
         if !client.redirect_uris.contains(&redirect_uri) {
             // Exact match only; never redirect to an unregistered address.
@@ -328,7 +325,12 @@ impl Provider {
         }
         let scope = p.scope.clone().unwrap_or_default();
         if !has_scope(&scope, "openid") {
-            return Err(back(OAuthError::new(400, "invalid_scope", "Phạm vi phải có openid.", "The scope must include openid.")));
+            return Err(back(OAuthError::new(
+                400,
+                "invalid_scope",
+                "Phạm vi phải có openid.",
+                "The scope must include openid.",
+            )));
         }
         for s in scope.split_whitespace() {
             if !client.scopes.iter().any(|c| c == s) {
@@ -424,22 +426,38 @@ impl Provider {
                     "The authorization code was already used; the tokens issued from it are revoked.",
                 ));
             }
-            Redeem::Expired => return Err(OAuthError::grant("Mã cấp quyền đã hết hạn.", "The authorization code expired.")),
-            Redeem::Unknown => return Err(OAuthError::grant("Mã cấp quyền không hợp lệ.", "The authorization code is invalid.")),
+            Redeem::Expired => {
+                return Err(OAuthError::grant("Mã cấp quyền đã hết hạn.", "The authorization code expired."))
+            }
+            Redeem::Unknown => {
+                return Err(OAuthError::grant("Mã cấp quyền không hợp lệ.", "The authorization code is invalid."))
+            }
         };
         if g.client_id != client.client_id {
-            return Err(OAuthError::grant("Mã cấp quyền thuộc ứng dụng khác.", "The code was issued to another client."));
+            return Err(OAuthError::grant(
+                "Mã cấp quyền thuộc ứng dụng khác.",
+                "The code was issued to another client.",
+            ));
         }
         if g.redirect_uri != redirect_uri {
-            return Err(OAuthError::grant("redirect_uri không khớp với lúc cấp mã.", "redirect_uri does not match the authorization request."));
+            return Err(OAuthError::grant(
+                "redirect_uri không khớp với lúc cấp mã.",
+                "redirect_uri does not match the authorization request.",
+            ));
         }
         if !g.code_challenge.is_empty() {
             let ok = verifier.is_some_and(|v| (43..=128).contains(&v.len()) && same(&s256(v), &g.code_challenge));
             if !ok {
-                return Err(OAuthError::grant("code_verifier không khớp (PKCE).", "The code_verifier does not match (PKCE)."));
+                return Err(OAuthError::grant(
+                    "code_verifier không khớp (PKCE).",
+                    "The code_verifier does not match (PKCE).",
+                ));
             }
         } else if verifier.is_some() {
-            return Err(OAuthError::grant("Không có PKCE lúc cấp mã nhưng lại gửi code_verifier.", "A code_verifier was sent but the request had no PKCE."));
+            return Err(OAuthError::grant(
+                "Không có PKCE lúc cấp mã nhưng lại gửi code_verifier.",
+                "A code_verifier was sent but the request had no PKCE.",
+            ));
         }
         let user = self.store.user(g.user_id).await?;
         if !user.active {
@@ -465,7 +483,16 @@ impl Provider {
         let refresh = if has_scope(scope, "offline_access") || !client.is_public() {
             let r = random_hex(32);
             self.store
-                .insert_token(&r, "refresh", family, &client.client_id, Some(user.id), scope, auth_time, t + REFRESH_TTL)
+                .insert_token(
+                    &r,
+                    "refresh",
+                    family,
+                    &client.client_id,
+                    Some(user.id),
+                    scope,
+                    auth_time,
+                    t + REFRESH_TTL,
+                )
                 .await?;
             Some(r)
         } else {
@@ -498,7 +525,10 @@ impl Provider {
             return Err(invalid());
         }
         if !rec.active_at(now()) {
-            return Err(OAuthError::grant("Mã làm mới đã hết hạn hoặc bị thu hồi.", "The refresh token expired or was revoked."));
+            return Err(OAuthError::grant(
+                "Mã làm mới đã hết hạn hoặc bị thu hồi.",
+                "The refresh token expired or was revoked.",
+            ));
         }
         if !self.store.use_refresh_token(token).await? {
             let n = self.store.revoke_family(&rec.family).await?;
@@ -587,7 +617,14 @@ impl Provider {
 
     /// The user behind an access token (userinfo), if it is active.
     pub async fn userinfo(&self, access_token: &str) -> OResult<Value> {
-        let invalid = || OAuthError::new(401, "invalid_token", "Mã truy cập không hợp lệ hoặc đã hết hạn.", "The access token is invalid or expired.");
+        let invalid = || {
+            OAuthError::new(
+                401,
+                "invalid_token",
+                "Mã truy cập không hợp lệ hoặc đã hết hạn.",
+                "The access token is invalid or expired.",
+            )
+        };
         let rec = self.store.token(access_token).await?.filter(|r| r.kind == "access").ok_or_else(invalid)?;
         if !rec.active_at(now()) {
             return Err(invalid());
@@ -609,7 +646,10 @@ impl Provider {
     /// RFC 7662 introspection, for the client's own tokens.
     pub async fn introspect(&self, client: &OidcClient, token: &str) -> OResult<Value> {
         let Some(rec) = self.store.token(token).await? else { return Ok(json!({"active": false})) };
-        if rec.client_id != client.client_id || !rec.active_at(now()) || (rec.kind == "refresh" && rec.used_at.is_some()) {
+        if rec.client_id != client.client_id
+            || !rec.active_at(now())
+            || (rec.kind == "refresh" && rec.used_at.is_some())
+        {
             return Ok(json!({"active": false}));
         }
         let mut v = json!({
@@ -641,7 +681,14 @@ impl Provider {
     /// The client and user behind an access token for the gateway: client
     /// credentials tokens act as the client's information system.
     pub async fn gateway_token(&self, token: &str) -> OResult<(OidcClient, Option<i64>)> {
-        let invalid = || OAuthError::new(401, "invalid_token", "Mã truy cập không hợp lệ hoặc đã hết hạn.", "The access token is invalid or expired.");
+        let invalid = || {
+            OAuthError::new(
+                401,
+                "invalid_token",
+                "Mã truy cập không hợp lệ hoặc đã hết hạn.",
+                "The access token is invalid or expired.",
+            )
+        };
         let rec = self.store.token(token).await?.filter(|r| r.kind == "access").ok_or_else(invalid)?;
         if !rec.active_at(now()) || !has_scope(&rec.scope, "gateway") {
             return Err(invalid());
@@ -757,7 +804,10 @@ mod tests {
 
     #[test]
     fn query_is_appended_and_encoded() {
-        assert_eq!(with_query("https://a.vn/cb", &[("code", "x y"), ("state", "s&t")]), "https://a.vn/cb?code=x%20y&state=s%26t");
+        assert_eq!(
+            with_query("https://a.vn/cb", &[("code", "x y"), ("state", "s&t")]),
+            "https://a.vn/cb?code=x%20y&state=s%26t"
+        );
         assert_eq!(with_query("https://a.vn/cb?k=1", &[("code", "c")]), "https://a.vn/cb?k=1&code=c");
     }
 }

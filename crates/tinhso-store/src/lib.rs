@@ -32,8 +32,8 @@ pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord, AuditVerification, UsageRow};
 pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
 pub use gateway::{GrantApproval, GrantFilter, GrantRecord, GrantRequestInput, System};
-pub use sso::{CodeGrant, OidcClient, OidcClientInput, Redeem, SigningKey, TokenRecord};
 pub use sessions::{ApiKey, ApiKeyAccess, KeyCaller, Session};
+pub use sso::{CodeGrant, OidcClient, OidcClientInput, Redeem, SigningKey, TokenRecord};
 pub use users::{User, UserInput, UserUpdate};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -28,6 +28,7 @@ pub struct OidcClient {
     /// Agency codes whose staff see it in the portal (empty: every agency).
     pub agencies: Vec<String>,
     pub system_id: Option<i64>,
+    pub created_by: Option<i64>,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
 }
@@ -54,7 +55,7 @@ pub struct OidcClientInput {
 }
 
 const CLIENT_SELECT: &str = "SELECT id, client_id, name, secret_hash, redirect_uris, post_logout_uris, scopes, \
-     first_party, home_url, roles, agencies, system_id, created_at, disabled_at FROM oidc_clients";
+     first_party, home_url, roles, agencies, system_id, created_by, created_at, disabled_at FROM oidc_clients";
 
 fn list(r: &AnyRow, col: &str) -> Result<Vec<String>> {
     let text: String = r.try_get(col).map_err(db_err)?;
@@ -109,6 +110,7 @@ fn client_from(r: &AnyRow) -> Result<OidcClient> {
         roles: list(r, "roles")?,
         agencies: list(r, "agencies")?,
         system_id: r.try_get("system_id").map_err(db_err)?,
+        created_by: r.try_get("created_by").map_err(db_err)?,
         created_at: r.try_get("created_at").map_err(db_err)?,
         disabled_at: r.try_get("disabled_at").map_err(db_err)?,
     })
@@ -294,7 +296,7 @@ impl Store {
     /// Keys newest first, including retired ones.
     pub async fn signing_keys(&self) -> Result<Vec<SigningKey>> {
         let rows = sqlx::query(
-            "SELECT kid, alg, private_der, public_jwk, created_at, retired_at FROM oidc_keys ORDER BY created_at DESC, kid",
+            "SELECT kid, alg, private_der, public_jwk, created_at, retired_at FROM oidc_keys ORDER BY CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, created_at DESC, kid",
         )
         .fetch_all(&self.pool)
         .await

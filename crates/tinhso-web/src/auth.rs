@@ -129,8 +129,13 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The caller behind an API key, wherever the key was presented.
-/// Rate-limited per key.
+/// Rate-limited per key. Besides tinhso API keys (`tsk_…`), OAuth 2.0 access
+/// tokens with the `gateway` scope are accepted: a client-credentials token
+/// acts as the client's information system, a user's token as the user.
 pub async fn key_caller(state: &AppState, token: &str, request_id: String) -> Result<Caller, Error> {
+    if !token.starts_with("tsk_") {
+        return oauth_caller(state, token, request_id).await;
+    }
     let kc = state.store.authenticate_key(token).await?;
     crate::gateway::rate_limit(&kc.key.prefix, kc.key.rate_per_minute.unwrap_or(state.config.rate_limit_per_minute))?;
     Ok(Caller {
@@ -140,6 +145,34 @@ pub async fn key_caller(state: &AppState, token: &str, request_id: String) -> Re
         system: kc.system,
         request_id,
     })
+}
+
+async fn oauth_caller(state: &AppState, token: &str, request_id: String) -> Result<Caller, Error> {
+    let invalid = || {
+        Error::new(
+            ErrorKind::Unauthenticated,
+            "Khoá API hoặc mã truy cập không hợp lệ, đã hết hạn hoặc bị thu hồi.",
+            "The API key or access token is invalid, expired or revoked.",
+        )
+    };
+    let (client, user_id) = state.sso.gateway_token(token).await.map_err(|_| invalid())?;
+    crate::gateway::rate_limit(&client.client_id, state.config.rate_limit_per_minute)?;
+    let read = Via::ApiKey { access: ApiKeyAccess::Read };
+    if let Some(uid) = user_id {
+        let user = state.store.user(uid).await?;
+        if !user.active {
+            return Err(invalid());
+        }
+        let scope = user.scope();
+        return Ok(Caller { user, scope, via: read, system: None, request_id });
+    }
+    let system = state.store.system(client.system_id.ok_or_else(invalid)?).await?;
+    let owner = state.store.user(client.created_by.ok_or_else(invalid)?).await?;
+    if system.disabled_at.is_some() || !owner.active {
+        return Err(invalid());
+    }
+    let scope = owner.scope().narrow_to(system.agency_id, &system.agency_path);
+    Ok(Caller { user: owner, scope, via: read, system: Some(system), request_id })
 }
 
 impl FromRequestParts<AppState> for Caller {

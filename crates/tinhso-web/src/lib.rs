@@ -13,6 +13,7 @@ mod error;
 mod gateway;
 mod gateway_pages;
 mod import;
+mod oidc;
 mod ops;
 mod pages;
 mod warehouse_pages;
@@ -48,6 +49,8 @@ pub struct WebConfig {
 pub struct AppState {
     pub store: Store,
     pub warehouse: tinhso_warehouse::Warehouse,
+    /// The OpenID Connect provider (single sign-on).
+    pub sso: tinhso_sso::Provider,
     pub config: WebConfig,
 }
 
@@ -62,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ckan::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())
+        .merge(oidc::routes())
         .merge(ops::routes())
         .merge(assets::routes())
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))

@@ -66,6 +66,9 @@ impl Ctx {
     /// Navigation: an entry appears only when its page exists and the caller may open it.
     pub fn nav(&self) -> Vec<(&'static str, &'static str)> {
         let mut v = vec![("/", "nav.home")];
+        if self.role.is_some() {
+            v.push(("/portal", "nav.portal"));
+        }
         if self.role.is_some_and(Role::is_staff) {
             v.push(("/agencies", "nav.agencies"));
             v.push(("/users", "nav.users"));

@@ -10,6 +10,9 @@ use tinhso_domain::AdminUnits;
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// The address users and applications reach tinhso at (the OpenID Connect issuer);
+    /// empty means `http://` + the listening address.
+    pub public_url: String,
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; empty means SQLite in `data_dir`.
     pub database_url: String,
@@ -44,6 +47,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: "127.0.0.1:8080".parse().expect("valid"),
+            public_url: String::new(),
             data_dir: PathBuf::from("./tinhso-data"),
             database_url: String::new(),
             province_code: "52".into(),
@@ -76,6 +80,7 @@ fn err(source: &str, key: &str, vi: &str, en: &str) -> ConfigError {
 
 const KEYS: &[&str] = &[
     "listen",
+    "public_url",
     "data_dir",
     "database_url",
     "province_code",
@@ -90,6 +95,20 @@ impl Config {
     /// Sets `key` from a string `value` read from `source` (a file or a variable).
     fn set(&mut self, source: &str, key: &str, value: &str) -> Result<(), ConfigError> {
         match key {
+            "public_url" => {
+                let v = value.trim().trim_end_matches('/');
+                if !(v.is_empty() || v.starts_with("https://") || v.starts_with("http://"))
+                    || v.contains(['?', '#', ' '])
+                {
+                    return Err(err(
+                        source,
+                        key,
+                        &format!("«{value}» phải là URL http(s) không có ? hay #, ví dụ https://sso.gialai.gov.vn."),
+                        &format!("«{value}» must be an http(s) URL without ? or #, such as https://sso.gialai.gov.vn."),
+                    ));
+                }
+                self.public_url = v.to_string()
+            }
             "listen" => {
                 self.listen = value.trim().parse().map_err(|_| {
                     err(

@@ -82,6 +82,11 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Single sign-on: OpenID Connect applications and signing keys.
+    Oidc {
+        #[command(subcommand)]
+        action: OidcAction,
+    },
     /// The audit log of shared data.
     Audit {
         #[command(subcommand)]
@@ -91,6 +96,53 @@ enum Command {
     Sql {
         /// The query.
         sql: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OidcAction {
+    /// Register an application. Prints the client id on the last line, or,
+    /// for a confidential client, the client id then the secret (shown once).
+    Client {
+        #[command(subcommand)]
+        action: OidcClientAction,
+    },
+    /// Make a new signing key; the old one stays published until its tokens expire.
+    RotateKey,
+}
+
+#[derive(Subcommand)]
+enum OidcClientAction {
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Exact redirect URI (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uri: Vec<String>,
+        /// Where to go after logout (repeat for several).
+        #[arg(long = "post-logout-uri")]
+        post_logout_uri: Vec<String>,
+        /// A public client (single-page or mobile app): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// The province's own application: no consent screen.
+        #[arg(long)]
+        first_party: bool,
+        /// Allowed scopes, space-separated.
+        #[arg(long, default_value = "openid profile email offline_access")]
+        scopes: String,
+        /// The application's start page, listed in the portal.
+        #[arg(long, default_value = "")]
+        home_url: String,
+        /// Only these roles see it in the portal (repeat; none = every role).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Only staff of these agencies see it in the portal (repeat; none = every agency).
+        #[arg(long = "agency")]
+        agencies: Vec<String>,
+        /// The information system whose client-credentials tokens act in the gateway.
+        #[arg(long)]
+        system: Option<String>,
     },
 }
 
@@ -219,9 +271,11 @@ async fn serve(c: Config, store: Store, warehouse: Warehouse) -> anyhow::Result<
     let addr = listener.local_addr()?;
     println!("tinhso đang chạy tại / is running at http://{addr}");
     tracing::info!(%addr, province = %c.province_code, backend = ?store.backend(), "listening");
+    let issuer = if c.public_url.is_empty() { format!("http://{addr}") } else { c.public_url.clone() };
     let state = AppState {
         store: store.clone(),
         warehouse,
+        sso: tinhso_sso::Provider::new(store.clone(), &issuer),
         config: WebConfig {
             province_code: c.province_code.clone(),
             session_ttl_secs: c.session_ttl_hours * 3600,
@@ -343,6 +397,82 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
             let store = open_store(&c).await?;
             let wh = open_warehouse(&c, &store).await?;
             warehouse_cli::ingest(&wh, &slug, &file, &mode, sheet, !no_progress).await
+        }
+        Command::Oidc { action } => {
+            let c = load_config(&common, None)?;
+            init_logging(&c);
+            let store = open_store(&c).await?;
+            let issuer = if c.public_url.is_empty() { format!("http://{}", c.listen) } else { c.public_url.clone() };
+            let sso = tinhso_sso::Provider::new(store.clone(), &issuer);
+            match action {
+                OidcAction::RotateKey => {
+                    let kid = sso.rotate_key().await.map_err(|e| anyhow!("{}", e.description()))?;
+                    println!("Khoá ký mới / new signing key: {kid}");
+                    Ok(())
+                }
+                OidcAction::Client {
+                    action:
+                        OidcClientAction::Create {
+                            name,
+                            redirect_uri,
+                            post_logout_uri,
+                            public,
+                            first_party,
+                            scopes,
+                            home_url,
+                            roles,
+                            agencies,
+                            system,
+                        },
+                } => {
+                    for r in &roles {
+                        Role::parse(r).map_err(|e| anyhow!("{e}"))?;
+                    }
+                    let known = tinhso_sso::SCOPES;
+                    let scopes: Vec<String> = scopes.split_whitespace().map(str::to_string).collect();
+                    if let Some(bad) = scopes.iter().find(|s| !known.contains(&s.as_str())) {
+                        return Err(anyhow!(
+                            "phạm vi không hỗ trợ / unsupported scope «{bad}» (known: {})",
+                            known.join(" ")
+                        ));
+                    }
+                    let system_id = match system {
+                        Some(code) => Some(
+                            store
+                                .system_by_code(&code)
+                                .await
+                                .map_err(|e| anyhow!("{e}"))?
+                                .ok_or_else(|| anyhow!("không có hệ thống / there is no system «{code}»"))?
+                                .id,
+                        ),
+                        None => None,
+                    };
+                    let admin = store.user_by_username("admin").await.map_err(|e| anyhow!("{e}"))?.map(|u| u.id);
+                    let input = tinhso_store::OidcClientInput {
+                        name,
+                        public,
+                        redirect_uris: redirect_uri,
+                        post_logout_uris: post_logout_uri,
+                        scopes,
+                        first_party,
+                        home_url,
+                        roles,
+                        agencies,
+                        system_id,
+                    };
+                    let (client, secret) = store.create_oidc_client(&input, admin).await.map_err(|e| anyhow!("{e}"))?;
+                    println!(
+                        "Ứng dụng / application «{}» ({})",
+                        client.name,
+                        if client.is_public() { "public" } else { "confidential" }
+                    );
+                    println!("{}", client.client_id);
+                    if let Some(s) = secret {
+                        println!("{s}");
+                    }
+                    Ok(())
+                }
+            }
         }
         Command::Audit { action: AuditAction::Verify } => {
             let c = load_config(&common, None)?;

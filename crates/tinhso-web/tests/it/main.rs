@@ -4,6 +4,7 @@
 mod browser;
 mod ckan;
 mod gateway;
+mod oidc;
 mod warehouse_api;
 mod warehouse_pages;
 
@@ -41,6 +42,7 @@ async fn spawn() -> App {
     let state = AppState {
         store: store.clone(),
         warehouse,
+        sso: tinhso_sso::Provider::new(store.clone(), &base),
         config: WebConfig {
             province_code: "52".into(),
             session_ttl_secs: 3600,
