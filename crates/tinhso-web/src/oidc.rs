@@ -30,6 +30,139 @@ pub fn routes() -> Router<AppState> {
         .route("/oidc/introspect", axum::routing::post(introspect))
         .route("/oidc/logout", get(logout))
         .route("/portal", get(portal))
+        .route("/api/v1/oidc/clients", get(list_clients).post(create_client))
+}
+
+#[derive(serde::Serialize)]
+struct ClientDto {
+    client_id: String,
+    name: String,
+    public: bool,
+    first_party: bool,
+    redirect_uris: Vec<String>,
+    post_logout_uris: Vec<String>,
+    scopes: Vec<String>,
+    home_url: String,
+    roles: Vec<String>,
+    agencies: Vec<String>,
+    /// Shown once, at registration; only its hash is stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+}
+
+fn client_dto(c: &tinhso_store::OidcClient, secret: Option<String>) -> ClientDto {
+    ClientDto {
+        client_id: c.client_id.clone(),
+        name: c.name.clone(),
+        public: c.is_public(),
+        first_party: c.first_party,
+        redirect_uris: c.redirect_uris.clone(),
+        post_logout_uris: c.post_logout_uris.clone(),
+        scopes: c.scopes.clone(),
+        home_url: c.home_url.clone(),
+        roles: c.roles.clone(),
+        agencies: c.agencies.clone(),
+        client_secret: secret,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientBody {
+    name: String,
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    post_logout_uris: Vec<String>,
+    #[serde(default)]
+    public: bool,
+    #[serde(default)]
+    first_party: bool,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    home_url: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    agencies: Vec<String>,
+    #[serde(default)]
+    system: Option<String>,
+}
+
+fn require_admin(c: &crate::auth::Caller) -> Result<(), tinhso_domain::Error> {
+    if c.user.role == tinhso_domain::Role::SystemAdmin && c.system.is_none() {
+        Ok(())
+    } else {
+        Err(tinhso_domain::Error::forbidden())
+    }
+}
+
+async fn list_clients(
+    State(s): State<AppState>,
+    c: crate::auth::Caller,
+) -> crate::error::ApiResult<Json<Vec<ClientDto>>> {
+    require_admin(&c)?;
+    Ok(Json(s.store.oidc_clients().await?.iter().map(|x| client_dto(x, None)).collect()))
+}
+
+/// Registers an application (system administrators only); the secret is in this answer only.
+async fn create_client(
+    State(s): State<AppState>,
+    c: crate::auth::Caller,
+    body: axum::body::Bytes,
+) -> crate::error::ApiResult<(StatusCode, Json<ClientDto>)> {
+    require_admin(&c)?;
+    c.require_write()?;
+    let b: ClientBody = serde_json::from_slice(&body).map_err(|e| {
+        tinhso_domain::Error::invalid(
+            "body",
+            format!("Nội dung JSON không hợp lệ: {e}"),
+            format!("Invalid JSON body: {e}"),
+        )
+    })?;
+    let scopes =
+        b.scopes.unwrap_or_else(|| ["openid", "profile", "email", "offline_access"].map(String::from).to_vec());
+    if let Some(bad) = scopes.iter().find(|x| !tinhso_sso::SCOPES.contains(&x.as_str())) {
+        return Err(tinhso_domain::Error::invalid(
+            "scopes",
+            format!("Phạm vi «{bad}» không hỗ trợ."),
+            format!("Scope «{bad}» is not supported."),
+        )
+        .into());
+    }
+    for r in &b.roles {
+        tinhso_domain::Role::parse(r)?;
+    }
+    let system_id = match &b.system {
+        Some(code) => Some(
+            s.store
+                .system_by_code(code)
+                .await?
+                .ok_or_else(|| {
+                    tinhso_domain::Error::invalid(
+                        "system",
+                        format!("Không có hệ thống «{code}»."),
+                        format!("There is no system «{code}»."),
+                    )
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    let input = tinhso_store::OidcClientInput {
+        name: b.name,
+        public: b.public,
+        redirect_uris: b.redirect_uris,
+        post_logout_uris: b.post_logout_uris,
+        scopes,
+        first_party: b.first_party,
+        home_url: b.home_url,
+        roles: b.roles,
+        agencies: b.agencies,
+        system_id,
+    };
+    let (client, secret) = s.store.create_oidc_client(&input, Some(c.user.id)).await?;
+    Ok((StatusCode::CREATED, Json(client_dto(&client, secret))))
 }
 
 /// An RFC 6749 error response (JSON, no caching).
@@ -62,7 +195,7 @@ async fn jwks(State(s): State<AppState>) -> Response {
 }
 
 /// Records a sign-on event in the audit log.
-async fn audit(
+pub(crate) async fn audit(
     s: &AppState,
     user: Option<&User>,
     headers: &HeaderMap,

@@ -312,6 +312,7 @@ async fn login_submit(
                 Err(e) => return error_page(ctx(&s, lang, None, "/login").await, &e),
             };
             tracing::info!(user = %user.username, "login");
+            crate::oidc::audit(&s, Some(&user), &headers, "login", "ok", String::new()).await;
             let session =
                 set_cookie(auth::SESSION_COOKIE, &token, s.config.session_ttl_secs, "Lax", s.config.secure_cookies);
             let clear = set_cookie(auth::LOGIN_CSRF_COOKIE, "", 0, "Strict", s.config.secure_cookies);
@@ -326,6 +327,8 @@ async fn login_submit(
                 return error_page(ctx(&s, lang, None, "/login").await, &e);
             }
             tracing::warn!(reason = ?e.kind, "login refused");
+            let detail = format!("username={}", tinhso_warehouse::gateway::scrub(&username));
+            crate::oidc::audit(&s, None, &headers, "login", "refused", detail).await;
             let token = tinhso_store::credentials::random_hex(16);
             let page = LoginPage {
                 c: ctx(&s, lang, None, "/login").await,

@@ -509,3 +509,37 @@ async fn keys_rotate_and_old_ones_stay_published() {
     let later: Value = client().get(app.url("/oidc/jwks")).send().await.unwrap().json().await.unwrap();
     assert_eq!(later["keys"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_system_admin_registers_applications() {
+    let app = spawn().await;
+    let admin = app.key("admin", tinhso_store::ApiKeyAccess::ReadWrite).await;
+    let dx = app.key("dx-office", tinhso_store::ApiKeyAccess::ReadWrite).await;
+    let c = client();
+    let body = serde_json::json!({"name": "Cổng dịch vụ công", "redirect_uris": ["https://dichvucong.gialai.gov.vn/oidc/callback"],
+        "home_url": "https://dichvucong.gialai.gov.vn", "first_party": true});
+    let r = c.post(app.url("/api/v1/oidc/clients")).bearer_auth(&dx).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c.post(app.url("/api/v1/oidc/clients")).bearer_auth(&admin).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.unwrap();
+    let secret = v["client_secret"].as_str().unwrap();
+    assert_eq!(secret.len(), 64);
+    // The secret is never shown again, and only its hash is stored.
+    let list: Value =
+        c.get(app.url("/api/v1/oidc/clients")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    assert!(list[0].get("client_secret").is_none());
+    let stored = app.store.oidc_client(v["client_id"].as_str().unwrap()).await.unwrap().unwrap();
+    assert_ne!(stored.secret_hash.as_deref(), Some(secret));
+    for bad in [
+        serde_json::json!({"name": "x", "redirect_uris": ["http://evil.example/cb"]}),
+        serde_json::json!({"name": "x", "redirect_uris": []}),
+        serde_json::json!({"name": "", "redirect_uris": ["https://a.vn/cb"]}),
+        serde_json::json!({"name": "x", "redirect_uris": ["https://a.vn/cb"], "scopes": ["admin"]}),
+        serde_json::json!({"name": "x", "redirect_uris": ["https://a.vn/cb"], "roles": ["vua"]}),
+        serde_json::json!({"name": "x", "redirect_uris": ["https://a.vn/cb"], "khac": 1}),
+    ] {
+        let r = c.post(app.url("/api/v1/oidc/clients")).bearer_auth(&admin).json(&bad).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}

@@ -27,7 +27,8 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         ],
     ),
     ("tinhso-store", &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake"]),
-    ("tinhso-warehouse", &["tinhso-web", "tinhso", "axum", "askama", "tower-http"]),
+    ("tinhso-warehouse", &["tinhso-web", "tinhso-sso", "tinhso", "axum", "askama", "tower-http"]),
+    ("tinhso-sso", &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake"]),
     ("tinhso-web", &["tinhso"]),
 ];
 
