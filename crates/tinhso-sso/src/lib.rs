@@ -187,7 +187,7 @@ impl Provider {
             rsa::RsaPrivateKey::new(&mut rng, 2048)
         })
         .await
-        .map_err(|e| tinhso_domain::Error::internal(e))?
+        .map_err(tinhso_domain::Error::internal)?
         .map_err(tinhso_domain::Error::internal)?;
         let der = key.to_pkcs1_der().map_err(tinhso_domain::Error::internal)?;
         let kid = random_hex(8);
@@ -727,20 +727,20 @@ impl Provider {
             None => None,
         };
         let client_id = claims.as_ref().map(|c| c.aud.clone()).or(client_id.map(str::to_string));
+        // The application's tokens for this user end with the session.
+        if let (Some(uid), Some(cid)) = (claims.as_ref().and_then(|c| c.sub.parse::<i64>().ok()), &client_id) {
+            self.store.revoke_user_tokens(uid, cid).await?;
+        }
         let Some(uri) = post_logout_redirect_uri.filter(|u| !u.is_empty()) else { return Ok((claims, None)) };
         let client = match client_id {
             Some(id) => self.store.oidc_client(&id).await?,
             None => None,
         };
-        let Some(client) = client.filter(|c| c.post_logout_uris.iter().any(|u| u == uri)) else {
+        if !client.is_some_and(|c| c.post_logout_uris.iter().any(|u| u == uri)) {
             return Err(OAuthError::request(
                 "post_logout_redirect_uri chưa được đăng ký cho ứng dụng.",
                 "post_logout_redirect_uri is not registered for the application.",
             ));
-        };
-        if let (Some(c), Some(uid)) = (&claims, claims.as_ref().and_then(|c| c.sub.parse::<i64>().ok())) {
-            let _ = c;
-            self.store.revoke_user_tokens(uid, &client.client_id).await?;
         }
         let params: Vec<(&str, &str)> = state.filter(|s| !s.is_empty()).map(|s| vec![("state", s)]).unwrap_or_default();
         Ok((claims, Some(with_query(uri, &params))))
