@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -230,11 +231,43 @@ class Tinhso:
                 "intact": m is not None, "entries": int(m.group(1)) if m else None, "by_action": counts}
 
 
+# The running servers by name, for the CPU accounting of each wrk run.
+SERVERS = {}
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_now():
+    """CPU seconds so far: the whole machine (busy), each server, and this process's reaped children (wrk)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    snap = {"machine": (sum(v) - v[3] - v[4]) / TICK}  # all but idle and iowait
+    for name, s in SERVERS.items():
+        try:
+            with open(f"/proc/{s.p.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            snap[name] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+        except (OSError, IndexError, ValueError):
+            snap[name] = 0.0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    snap["wrk"] = ru.ru_utime + ru.ru_stime
+    return snap
+
+
+def cpu_used(before, after, secs):
+    """Cores used during a run, by tinhso, the baseline, wrk and everything else on the machine."""
+    d = {k: max(after[k] - before.get(k, 0.0), 0.0) for k in after}
+    out = {k: round(d[k] / secs, 2) for k in d if k != "machine"}
+    out["other"] = round(max(d["machine"] - sum(d[k] for k in d if k != "machine"), 0.0) / secs, 2)
+    return out
+
+
 def wrk(a, url, script_args, duration, connections, threads, label, log_name):
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
            "-s", os.path.join(a.here, "keys.lua"), url, "--", *script_args]
     log = os.path.join(a.work, "logs", log_name)
+    before, t0 = cpu_now(), time.monotonic()
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    cpu = cpu_used(before, cpu_now(), time.monotonic() - t0)
     with open(log, "w", encoding="utf-8") as f:
         f.write(" ".join(cmd) + "\n" + p.stdout + p.stderr)
     m = re.search(r"^WRK_JSON (\{.*\})$", p.stdout, re.M)
@@ -249,10 +282,10 @@ def wrk(a, url, script_args, duration, connections, threads, label, log_name):
          "p50_ms": ms("p50"), "p90_ms": ms("p90"), "p99_ms": ms("p99"), "p999_ms": ms("p999"), "max_ms": ms("max"),
          "bytes_per_response": round(j["bytes"] / max(j["requests"], 1)),
          "non_2xx": e["status"], "socket_errors": e["connect"] + e["read"] + e["write"] + e["timeout"],
-         "connections": connections, "threads": threads}
+         "connections": connections, "threads": threads, "cpu_cores": cpu}
     bad = f"  {r['non_2xx']:,} non-2xx, {r['socket_errors']:,} socket errors" if r["non_2xx"] or r["socket_errors"] else ""
     progress(f"  {label:<34} {r['req_per_s']:>10,.0f} req/s  p50 {fms(r['p50_ms']):>7} ms  "
-             f"p99 {fms(r['p99_ms']):>7} ms{bad}")
+             f"p99 {fms(r['p99_ms']):>7} ms  cores: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()) + bad)
     return r
 
 
@@ -271,7 +304,8 @@ def summary(runs):
             "p50_ms": median(r["p50_ms"] for r in runs), "p99_ms": median(r["p99_ms"] for r in runs), "req_per_s_min": min(r["req_per_s"] for r in runs),
             "req_per_s_max": max(r["req_per_s"] for r in runs), "requests": sum(r["requests"] for r in runs),
             "non_2xx": sum(r["non_2xx"] for r in runs), "socket_errors": sum(r["socket_errors"] for r in runs),
-            "bytes_per_response": runs[-1]["bytes_per_response"], "runs": runs}
+            "bytes_per_response": runs[-1]["bytes_per_response"],
+            "cpu_cores": {k: median(r["cpu_cores"][k] for r in runs) for k in runs[0]["cpu_cores"]}, "runs": runs}
 
 
 def main():
@@ -323,6 +357,7 @@ def main():
     try:
         progress(f"gateway: starting tinhso ({a.tinhso_bin}) on a fresh data dir ...")
         tin.start()
+        SERVERS["tinhso"] = tin.server
         progress(f"gateway: setting up {SLUG} ({a.rows:,} rows), a consumer system and its grant over HTTP ...")
         consumer, setup = tin.set_up(os.path.join(a.data, "benh-nhan.csv"), a.rows)
         res["setup"] = setup
@@ -331,6 +366,7 @@ def main():
                  f"{setup['list_read_rows']} rows {setup['list_read_ms']:.0f} ms")
         base = Server("baseline", [a.baseline_bin, SLUG, os.path.join(a.data, "baseline.csv"), "ma", "0"], None,
                       os.path.join(a.work, "logs", "baseline-server.log"), re.compile(r"listening on 127\.0\.0\.1:(\d+)"))
+        SERVERS["baseline"] = base
         _, b, _ = http("GET", f"{base.url}/rows/{FIRST_KEY}")
         res["baseline_sample"] = b
 
@@ -449,9 +485,11 @@ def main():
     if not clean:
         lines.append("WARNING: some answers were not 2xx or had socket errors: the figures above do not measure "
                      f"successful reads; see {os.path.join(a.work, 'logs')} and {tin.log}")
-    load = res["machine"]["load_avg_before"]
-    lines.append(f"load average before the run {load[0]:.2f} (after {res['load_avg_after'][0]:.2f}) on "
-                 f"{os.cpu_count()} cores: above ~0.5 before, other work shared the CPU")
+    bc, tc = scen["baseline_keyed"]["cpu_cores"], tk["cpu_cores"]
+    others = max(r["cpu_cores"]["other"] for s in scen.values() for r in s["runs"])
+    lines.append(f"cores used (median of the rounds, of {os.cpu_count()}): baseline rounds: baseline {bc['baseline']:.2f}, "
+                 f"wrk {bc['wrk']:.2f}; tinhso rounds: tinhso {tc['tinhso']:.2f}, wrk {tc['wrk']:.2f}; other processes "
+                 f"at most {others:.2f} in any run" + (" — the machine was shared, the figures are low" if others > 0.2 else ""))
 
     for path in a.results:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -104,3 +104,28 @@ fn bad_configuration_names_key_and_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--listen") && err.contains("`listen`"), "{err}");
 }
+
+#[test]
+fn oidc_client_create_prints_the_id_and_secret_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(["oidc", "client", "create", "--data-dir", dir.path().to_str().unwrap()])
+            .args(args)
+            .env_remove("TINHSO_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--name", "Ứng dụng công khai", "--redirect-uri", "http://127.0.0.1:8765/cb", "--public"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().last().unwrap().starts_with("tsc_"), "{text}");
+    let out = run(&["--name", "Máy chủ", "--redirect-uri", "https://app.gialai.gov.vn/cb"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[lines.len() - 2].starts_with("tsc_") && lines[lines.len() - 1].len() == 64, "{text}");
+    let out = run(&["--name", "Xấu", "--redirect-uri", "http://evil.example/cb"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("không hợp lệ") && err.contains("invalid"), "{err}");
+}
