@@ -10,9 +10,12 @@ key, the system asks for six columns, SYT approves. Then `wrk` reads random rows
 by key from each server in turn, baseline then tinhso, for --rounds rounds after a
 warm-up of each, with the same key sequence (bench/gateway/keys.lua). The ratio
 is tinhso's req/s over the baseline's, taken round by round; medians are quoted.
-At the end tinhso is stopped and `tinhso audit verify` checks the hash chain;
-the audit entries are counted by action and compared with the requests wrk saw
-answered. Standard library only.
+Then, without targets: both over one connection, tinhso's /access (the same key
+and grant work, no audit entry) and its list endpoint. Each wrk run records the
+cores used by tinhso, the baseline, wrk and every other process (from /proc), so
+a run disturbed by other work shows as such. At the end tinhso is stopped,
+`tinhso audit verify` checks the hash chain, and the audit entries are counted by
+action and compared with the requests wrk saw answered. Standard library only.
 """
 import argparse
 import datetime as dt
@@ -301,8 +304,8 @@ def median(values):
 def summary(runs):
     rps = statistics.median(r["req_per_s"] for r in runs)
     return {"req_per_s": round(rps) if rps >= 100 else round(rps, 1),
-            "p50_ms": median(r["p50_ms"] for r in runs), "p99_ms": median(r["p99_ms"] for r in runs), "req_per_s_min": min(r["req_per_s"] for r in runs),
-            "req_per_s_max": max(r["req_per_s"] for r in runs), "requests": sum(r["requests"] for r in runs),
+            "p50_ms": median(r["p50_ms"] for r in runs), "p99_ms": median(r["p99_ms"] for r in runs),
+            "req_per_s_min": min(r["req_per_s"] for r in runs), "req_per_s_max": max(r["req_per_s"] for r in runs), "requests": sum(r["requests"] for r in runs),
             "non_2xx": sum(r["non_2xx"] for r in runs), "socket_errors": sum(r["socket_errors"] for r in runs),
             "bytes_per_response": runs[-1]["bytes_per_response"],
             "cpu_cores": {k: median(r["cpu_cores"][k] for r in runs) for k in runs[0]["cpu_cores"]}, "runs": runs}
