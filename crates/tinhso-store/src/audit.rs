@@ -211,12 +211,15 @@ async fn writer(store: Store, head: Option<PathBuf>, mut rx: mpsc::Receiver<Job>
         }
         match outcome {
             Ok((seq, hash)) => {
-                if let Some(p) = &head {
-                    write_head(p, seq, &hash);
-                }
                 let first_seq = seq - batch.len() as i64 + 1;
                 for (i, (_, done)) in batch.into_iter().enumerate() {
                     let _ = done.send(Ok(first_seq + i as i64));
+                }
+                // The entries are committed and answered; the head file follows,
+                // off the async workers, before the next batch (so heads only grow).
+                if let Some(p) = &head {
+                    let (p, h) = (p.clone(), hash.clone());
+                    let _ = tokio::task::spawn_blocking(move || write_head(&p, seq, &h)).await;
                 }
                 last = Some((seq, hash));
             }
@@ -274,46 +277,61 @@ impl Store {
         prev: &str,
         entries: &[&AuditEntry],
     ) -> std::result::Result<(i64, String), Clash> {
+        // Hash first, then write the batch as multi-row INSERTs: one statement
+        // (atomic by itself) for up to CHUNK entries, a transaction beyond.
+        const CHUNK: usize = 100;
         let mut prev = prev.to_string();
-        let mut tx = self.pool.begin().await.map_err(|e| Clash::from(db_err(e)))?;
+        let mut rows = Vec::with_capacity(entries.len());
         for e in entries {
             seq += 1;
             let hash = entry_hash(seq, &prev, e);
-            let res = sqlx::query(&format!(
-                "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
-            ))
-            .bind(seq)
-            .bind(e.at)
-            .bind(e.request_id.clone())
-            .bind(e.user_id)
-            .bind(e.username.clone())
-            .bind(e.system_code.clone())
-            .bind(e.agency_code.clone())
-            .bind(e.action.clone())
-            .bind(e.outcome.clone())
-            .bind(e.dataset.clone())
-            .bind(e.version)
-            .bind(e.columns.clone())
-            .bind(e.row_count)
-            .bind(e.purpose.clone())
-            .bind(e.grant_id)
-            .bind(e.detail.clone())
-            .bind(e.latency_us)
-            .bind(prev.clone())
-            .bind(hash.clone())
-            .execute(&mut *tx)
-            .await;
-            match res {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => return Err(Clash),
-                Err(e) => {
-                    db_err(e);
-                    return Err(Clash);
-                }
-            }
-            prev = hash;
+            rows.push((seq, *e, std::mem::replace(&mut prev, hash.clone()), hash));
         }
-        tx.commit().await.map_err(|e| Clash::from(db_err(e)))?;
+        let insert = |chunk: &[(i64, &AuditEntry, String, String)]| {
+            let marks: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let cols: Vec<String> = (1..=19).map(|c| format!("${}", r * 19 + c)).collect();
+                    format!("({})", cols.join(", "))
+                })
+                .collect();
+            format!("INSERT INTO audit_log ({COLUMNS}) VALUES {}", marks.join(", "))
+        };
+        let run = |e: sqlx::Error| if is_unique_violation(&e) { Clash } else { Clash::from(db_err(e)) };
+        let mut tx =
+            if rows.len() > CHUNK { Some(self.pool.begin().await.map_err(|e| Clash::from(db_err(e)))?) } else { None };
+        for chunk in rows.chunks(CHUNK) {
+            let sql = insert(chunk);
+            let mut q = sqlx::query(&sql);
+            for (seq, e, prev_hash, hash) in chunk {
+                q = q
+                    .bind(*seq)
+                    .bind(e.at)
+                    .bind(e.request_id.clone())
+                    .bind(e.user_id)
+                    .bind(e.username.clone())
+                    .bind(e.system_code.clone())
+                    .bind(e.agency_code.clone())
+                    .bind(e.action.clone())
+                    .bind(e.outcome.clone())
+                    .bind(e.dataset.clone())
+                    .bind(e.version)
+                    .bind(e.columns.clone())
+                    .bind(e.row_count)
+                    .bind(e.purpose.clone())
+                    .bind(e.grant_id)
+                    .bind(e.detail.clone())
+                    .bind(e.latency_us)
+                    .bind(prev_hash.clone())
+                    .bind(hash.clone());
+            }
+            match tx.as_mut() {
+                Some(t) => q.execute(&mut **t).await.map_err(run)?,
+                None => q.execute(&self.pool).await.map_err(run)?,
+            };
+        }
+        if let Some(t) = tx {
+            t.commit().await.map_err(|e| Clash::from(db_err(e)))?;
+        }
         Ok((seq, prev))
     }
 
