@@ -538,6 +538,8 @@ impl Warehouse {
         access: &Access,
         version: Option<i64>,
     ) -> Result<()> {
+        // The latest version by number, so that it comes from the cache of opened versions.
+        let version = version.or(access.dataset.latest.as_ref().and_then(|l| l.version));
         let raw = table::provider(ctx, &table::table_dir(&self.root, &access.dataset.record.slug), version).await?;
         let view = restricted_view(ctx, raw, access)?;
         ctx.register_table(name, view).map_err(df_err)?;

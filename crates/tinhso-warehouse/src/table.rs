@@ -194,6 +194,7 @@ fn table_url(dir: &Path) -> Result<url::Url> {
 
 /// Creates an empty table (version 0) for `def`, or returns the existing one.
 pub async fn create(dir: &Path, def: &Definition) -> Result<DeltaTable> {
+    forget(dir);
     let url = table_url(dir)?;
     let table = DeltaTable::try_from_url(url).await.map_err(delta_err)?;
     if table.version().is_some() {
@@ -242,9 +243,40 @@ pub async fn latest_version(dir: &Path) -> Result<i64> {
     Ok(open(dir, None).await?.version().unwrap_or(0) as i64)
 }
 
+/// Opened versions: a committed version never changes, so reading it again
+/// need not replay the log. Keyed by table directory and version.
+type Opened = std::sync::Mutex<std::collections::HashMap<(PathBuf, i64), DeltaTable>>;
+static OPENED: std::sync::OnceLock<Opened> = std::sync::OnceLock::new();
+
+fn opened() -> &'static Opened {
+    OPENED.get_or_init(Default::default)
+}
+
+/// Forgets the cached versions of a table (it is being created afresh).
+pub fn forget(dir: &Path) {
+    opened().lock().unwrap_or_else(|e| e.into_inner()).retain(|(d, _), _| d != dir);
+}
+
+async fn open_pinned(dir: &Path, version: i64) -> Result<DeltaTable> {
+    let key = (dir.to_path_buf(), version);
+    if let Some(t) = opened().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(t.clone());
+    }
+    let t = open(dir, Some(version)).await?;
+    let mut cache = opened().lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= 64 {
+        cache.clear();
+    }
+    cache.insert(key, t.clone());
+    Ok(t)
+}
+
 /// A DataFusion provider for the table (at `version` or the latest).
 pub async fn provider(ctx: &SessionContext, dir: &Path, version: Option<i64>) -> Result<Arc<dyn TableProvider>> {
-    let table = open(dir, version).await?;
+    let table = match version {
+        Some(v) => open_pinned(dir, v).await?,
+        None => open(dir, None).await?,
+    };
     table.update_datafusion_session(&ctx.state()).map_err(delta_err)?;
     table.table_provider().await.map_err(delta_err)
 }
