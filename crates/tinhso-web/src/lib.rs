@@ -3,6 +3,7 @@
 //!
 //! This is the only crate that knows HTTP, HTML and the wire format: it
 //! parses a request into domain values, calls the store, renders the result.
+//! The OpenAPI document of the JSON API is generated from the handlers (`openapi.rs`).
 
 mod api;
 mod assets;
@@ -10,6 +11,7 @@ mod auth;
 mod datasets;
 mod error;
 mod import;
+mod openapi;
 mod ops;
 mod pages;
 mod warehouse_pages;
@@ -23,6 +25,7 @@ use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 pub use error::problem_json;
+pub use openapi::{document, document_json};
 
 /// The largest upload accepted (agency and user imports).
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -55,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(warehouse_pages::routes())
         .merge(api::routes())
         .merge(ops::routes())
+        .merge(openapi::routes())
         .merge(assets::routes())
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(ops::track))

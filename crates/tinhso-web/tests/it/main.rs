@@ -2,6 +2,7 @@
 //! (SQLite, or PostgreSQL when `TINHSO_TEST_DATABASE_URL` is set), spoken to over HTTP.
 
 mod browser;
+mod openapi;
 mod warehouse_api;
 mod warehouse_pages;
 
