@@ -341,11 +341,9 @@ async fn versions(
 }
 
 fn parse_version(raw: &str) -> Result<i64, Error> {
-    raw.trim_start_matches(['v', 'V'])
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| Error::not_found(format!("Không có phiên bản «{raw}»."), format!("There is no version «{raw}».")))
+    raw.trim_start_matches(['v', 'V']).parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        Error::not_found(format!("Không có phiên bản «{raw}»."), format!("There is no version «{raw}»."))
+    })
 }
 
 /// Một phiên bản — One version, with its quality report

@@ -28,7 +28,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::Problem;
@@ -203,14 +203,40 @@ async fn openapi_json() -> Response {
 
 async fn docs_page() -> Response {
     static HTML: OnceLock<String> = OnceLock::new();
-    let body = HTML.get_or_init(|| {
-        let doc = serde_json::to_value(document()).expect("the OpenAPI document serialises");
-        DocsPage::from_document(&doc).render().unwrap_or_else(|e| format!("<p>{e}</p>"))
-    });
+    let body =
+        HTML.get_or_init(|| DocsPage::from_document(&document()).render().unwrap_or_else(|e| format!("<p>{e}</p>")));
     Html(body.clone()).into_response()
 }
 
 // ------------------------------------------------------------- the HTML page
+
+/// A run of description text; `code` when it was between backticks.
+struct Span {
+    text: String,
+    code: bool,
+}
+
+/// A paragraph of description text.
+struct Para {
+    spans: Vec<Span>,
+}
+
+/// Description text as paragraphs (blank lines) of spans: lines wrapped in
+/// the doc comments are joined, `code` is set apart. No markup passes through.
+fn rich(s: &str) -> Vec<Para> {
+    s.split("\n\n")
+        .map(|p| p.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .map(|p| Para {
+            spans: p
+                .split('`')
+                .enumerate()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(i, t)| Span { text: t.to_string(), code: i % 2 == 1 })
+                .collect(),
+        })
+        .collect()
+}
 
 /// A piece of a type: text, linked to a schema when it names one.
 struct TypePart {
@@ -223,7 +249,7 @@ struct ParamView {
     location: String,
     required: bool,
     ty: Vec<TypePart>,
-    description: String,
+    description: Vec<Para>,
 }
 
 struct ContentView {
@@ -233,7 +259,7 @@ struct ContentView {
 
 struct ResponseView {
     status: String,
-    description: String,
+    description: Vec<Para>,
     contents: Vec<ContentView>,
 }
 
@@ -242,7 +268,7 @@ struct OperationView {
     method: String,
     path: String,
     summary: String,
-    description: String,
+    description: Vec<Para>,
     authenticated: bool,
     params: Vec<ParamView>,
     body: Vec<ContentView>,
@@ -251,7 +277,7 @@ struct OperationView {
 
 struct TagView {
     name: String,
-    description: String,
+    description: Vec<Para>,
     operations: Vec<OperationView>,
 }
 
@@ -259,12 +285,12 @@ struct PropertyView {
     name: String,
     required: bool,
     ty: Vec<TypePart>,
-    description: String,
+    description: Vec<Para>,
 }
 
 struct SchemaView {
     name: String,
-    description: String,
+    description: Vec<Para>,
     ty: Vec<TypePart>,
     properties: Vec<PropertyView>,
 }
@@ -274,7 +300,7 @@ struct SchemaView {
 struct DocsPage {
     title: String,
     version: String,
-    description: String,
+    description: Vec<Para>,
     tags: Vec<TagView>,
     schemas: Vec<SchemaView>,
 }
@@ -326,11 +352,27 @@ fn type_parts(schema: &Value) -> Vec<TypePart> {
             }
             t => {
                 let format = text(schema, "format");
-                out.push(plain(&if format.is_empty() { t.to_string() } else { format!("{t} ({format})") }));
+                let shown = if format.is_empty() || t == "null" { t.to_string() } else { format!("{t} ({format})") };
+                out.push(plain(&shown));
             }
         }
     }
     out
+}
+
+/// A schema's description, or that of the one it wraps (`oneOf: [null, {$ref, description}]`).
+fn describe(schema: &Value) -> Vec<Para> {
+    let own = text(schema, "description");
+    if !own.is_empty() {
+        return rich(&own);
+    }
+    let inner = ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+        .flatten()
+        .map(|s| text(s, "description"))
+        .find(|d| !d.is_empty());
+    rich(&inner.unwrap_or_default())
 }
 
 fn contents(v: &Value) -> Vec<ContentView> {
@@ -356,13 +398,14 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
 }
 
 impl DocsPage {
-    fn from_document(doc: &Value) -> DocsPage {
+    fn from_document(api: &utoipa::openapi::OpenApi) -> DocsPage {
+        let doc = &serde_json::to_value(api).expect("the OpenAPI document serialises");
         let info = &doc["info"];
         let mut tags: Vec<TagView> = doc["tags"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|t| TagView { name: text(t, "name"), description: text(t, "description"), operations: vec![] })
+            .map(|t| TagView { name: text(t, "name"), description: rich(&text(t, "description")), operations: vec![] })
             .collect();
         for (path, item) in doc["paths"].as_object().into_iter().flatten() {
             for method in ["get", "put", "post", "delete", "patch", "head", "options", "trace"] {
@@ -373,7 +416,7 @@ impl DocsPage {
                     method: method.to_uppercase(),
                     path: path.clone(),
                     summary: text(op, "summary"),
-                    description: text(op, "description"),
+                    description: rich(&text(op, "description")),
                     authenticated: op.get("security").and_then(Value::as_array).is_some_and(|s| !s.is_empty()),
                     params: op["parameters"]
                         .as_array()
@@ -384,7 +427,7 @@ impl DocsPage {
                             location: text(p, "in"),
                             required: p["required"].as_bool().unwrap_or(false),
                             ty: p.get("schema").map(type_parts).unwrap_or_default(),
-                            description: text(p, "description"),
+                            description: describe(p),
                         })
                         .collect(),
                     body: op.get("requestBody").map(contents).unwrap_or_default(),
@@ -396,7 +439,7 @@ impl DocsPage {
                             let r = resolve(doc, r);
                             ResponseView {
                                 status: status.clone(),
-                                description: text(r, "description"),
+                                description: rich(&text(r, "description")),
                                 contents: contents(r),
                             }
                         })
@@ -404,40 +447,44 @@ impl DocsPage {
                 };
                 match tags.iter_mut().find(|t| t.name == tag) {
                     Some(t) => t.operations.push(view),
-                    None => tags.push(TagView { name: tag, description: String::new(), operations: vec![view] }),
+                    None => tags.push(TagView { name: tag, description: vec![], operations: vec![view] }),
                 }
             }
         }
         tags.retain(|t| !t.operations.is_empty());
-        let schemas = doc["components"]["schemas"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(name, s)| {
+        // From the typed document: its properties keep the fields' order,
+        // which a `serde_json::Value` (sorted maps) would lose.
+        let schemas = api
+            .components
+            .iter()
+            .flat_map(|c| c.schemas.iter())
+            .map(|(name, schema)| {
+                let s = serde_json::to_value(schema).unwrap_or_default();
                 let required: Vec<&str> =
                     s["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                SchemaView {
-                    name: name.clone(),
-                    description: text(s, "description"),
-                    ty: type_parts(s),
-                    properties: s["properties"]
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .map(|(p, ps)| PropertyView {
-                            name: p.clone(),
-                            required: required.contains(&p.as_str()),
-                            ty: type_parts(ps),
-                            description: text(ps, "description"),
+                let properties = match schema {
+                    RefOr::T(Schema::Object(o)) => o
+                        .properties
+                        .iter()
+                        .map(|(p, ps)| {
+                            let ps = serde_json::to_value(ps).unwrap_or_default();
+                            PropertyView {
+                                name: p.clone(),
+                                required: required.contains(&p.as_str()),
+                                ty: type_parts(&ps),
+                                description: describe(&ps),
+                            }
                         })
                         .collect(),
-                }
+                    _ => vec![],
+                };
+                SchemaView { name: name.clone(), description: describe(&s), ty: type_parts(&s), properties }
             })
             .collect();
         DocsPage {
             title: text(info, "title"),
             version: text(info, "version"),
-            description: text(info, "description"),
+            description: rich(&text(info, "description")),
             tags,
             schemas,
         }

@@ -204,7 +204,8 @@ fn openapi_definition_schema_follows_the_warehouse() {
     assert_eq!(field_keys, properties(&doc, "DatasetField"));
     assert_eq!(keys(&written["coverage"]), properties(&doc, "Coverage"));
     assert_eq!(keys(&written["policy"]), properties(&doc, "Policy"));
-    let enum_values = |name: &str| -> Vec<Value> { doc["components"]["schemas"][name]["enum"].as_array().unwrap().clone() };
+    let enum_values =
+        |name: &str| -> Vec<Value> { doc["components"]["schemas"][name]["enum"].as_array().unwrap().clone() };
     let types: Vec<&str> = tinhso_warehouse::FieldType::ALL.iter().map(|t| t.as_str()).collect();
     assert_eq!(enum_values("FieldType"), types.iter().map(|t| Value::from(*t)).collect::<Vec<_>>());
     for v in enum_values("Zone") {

@@ -24,10 +24,15 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "arrow",
             "datafusion",
             "deltalake",
+            "utoipa",
         ],
     ),
-    ("tinhso-store", &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake"]),
-    ("tinhso-warehouse", &["tinhso-web", "tinhso", "axum", "askama", "tower-http"]),
+    (
+        "tinhso-store",
+        &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"],
+    ),
+    // The OpenAPI document describes the wire format, which only the web crate owns.
+    ("tinhso-warehouse", &["tinhso-web", "tinhso", "axum", "askama", "tower-http", "utoipa"]),
     ("tinhso-web", &["tinhso"]),
 ];
 
