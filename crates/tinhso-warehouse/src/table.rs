@@ -214,23 +214,30 @@ pub async fn create(dir: &Path, def: &Definition) -> Result<DeltaTable> {
 
 /// Opens the table at its latest version, or at `version`.
 pub async fn open(dir: &Path, version: Option<i64>) -> Result<DeltaTable> {
+    let no_version = || {
+        let v = version.unwrap_or_default();
+        Error::not_found(format!("Không có phiên bản {v} của bảng."), format!("The table has no version {v}."))
+    };
     let url = table_url(dir)?;
     let mut b = DeltaTableBuilder::from_url(url).map_err(delta_err)?;
     if let Some(v) = version {
+        // A version exists only with its commit (or checkpoint) file. Asked for
+        // any other one, the log reader fails (a negative number) or searches
+        // for a very long time (a huge one), so look first.
+        let log = dir.join("_delta_log");
+        let exists = v >= 0
+            && (log.join(format!("{v:020}.json")).exists() || log.join(format!("{v:020}.checkpoint.parquet")).exists());
+        if !exists {
+            return Err(no_version());
+        }
         b = b.with_version(v as _);
     }
     b.load().await.map_err(|e| match e {
-        deltalake::DeltaTableError::InvalidVersion(_) | deltalake::DeltaTableError::NotATable(_) => Error::not_found(
-            format!("Không có phiên bản {} của bảng.", version.unwrap_or_default()),
-            format!("The table has no version {}.", version.unwrap_or_default()),
-        ),
+        deltalake::DeltaTableError::InvalidVersion(_) | deltalake::DeltaTableError::NotATable(_) => no_version(),
         other => {
             let text = other.to_string();
             if text.contains("not found") || text.contains("Invalid table version") || text.contains("version") {
-                Error::not_found(
-                    format!("Không có phiên bản {} của bảng.", version.unwrap_or_default()),
-                    format!("The table has no version {}.", version.unwrap_or_default()),
-                )
+                no_version()
             } else {
                 delta_err(other)
             }

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`: administrative units (public), agencies and
 //! users (scoped by the caller's role and agency). Errors are problem+json.
 
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -11,9 +13,11 @@ use serde::{Deserialize, Serialize};
 use tinhso_domain::admin_unit::SearchFilter;
 use tinhso_domain::{AdminUnit, AdminUnits, Error, Level, Scope};
 use tinhso_store::{Agency, AgencyInput, ImportReport, User, UserInput, UserUpdate};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -51,6 +55,44 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
     }
 }
 
+/// Query parameters whose rejections (a number that is not one, a repeated
+/// key…) are bilingual problem documents, not axum's plain-text 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError(Error::invalid(
+                "query",
+                format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
+                format!("Invalid query parameters: {}", e.body_text()),
+            ))),
+        }
+    }
+}
+
+/// Path parameters whose rejections (a segment that is not UTF-8 once
+/// percent-decoded) are bilingual problem documents.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError(Error::invalid(
+                "path",
+                format!("Đường dẫn không hợp lệ: {}", e.body_text()),
+                format!("Invalid path: {}", e.body_text()),
+            ))),
+        }
+    }
+}
+
 /// Parses a numeric id from the path; anything else is a 404.
 fn parse_id(raw: &str, what_vi: &str, what_en: &str) -> Result<i64, Error> {
     raw.parse::<i64>().map_err(|_| {
@@ -76,28 +118,38 @@ pub fn parse_as_of(s: Option<&str>) -> Result<NaiveDate, Error> {
 
 // ---------------------------------------------------------------- admin units
 
-#[derive(Serialize)]
+/// A unit that took over (or was taken over by) another on 1 July 2025.
+#[derive(Serialize, ToSchema)]
 pub struct SuccessorDto {
     code: String,
     name: String,
+    /// The whole unit passed over, not only a part of it.
     whole: bool,
 }
 
-#[derive(Serialize)]
+/// An administrative unit (đơn vị hành chính): province, district (before
+/// 1 July 2025) or commune.
+#[derive(Serialize, ToSchema)]
 pub struct UnitDto {
+    /// The GSO code; codes were reused in 2025, so a code names a unit only with a date.
     code: String,
     name: String,
     full_name: String,
     name_en: String,
     full_name_en: String,
+    #[schema(value_type = String, example = "commune")]
     level: &'static str,
     province_code: String,
     parent_code: Option<String>,
+    /// First day in force (`YYYY-MM-DD`); none for units that predate the records.
     valid_from: Option<String>,
+    /// Last day in force (`YYYY-MM-DD`); none while in force.
     valid_to: Option<String>,
     in_force: bool,
+    /// For a unit no longer in force: the current units that took it over.
     #[serde(skip_serializing_if = "Option::is_none")]
     successors: Option<Vec<SuccessorDto>>,
+    /// For a unit in force (single lookups only): the units it was formed from.
     #[serde(skip_serializing_if = "Option::is_none")]
     predecessors: Option<Vec<SuccessorDto>>,
 }
@@ -125,33 +177,74 @@ pub fn unit_dto(u: &AdminUnit, detail: bool) -> UnitDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UnitQuery {
+    /// The day of the lookup, `YYYY-MM-DD` or `dd/mm/yyyy`; today when absent.
+    #[param(example = "2025-06-30")]
     as_of: Option<String>,
 }
 
-async fn get_unit(Path(code): Path<String>, Query(q): Query<UnitQuery>) -> ApiResult<Json<UnitDto>> {
+/// Tra cứu một đơn vị hành chính — Look up one administrative unit
+///
+/// The unit that bore `code` on `as_of`, with its successors (a unit no
+/// longer in force) or its predecessors (a unit in force). Public.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin-units/{code}",
+    tag = "admin-units",
+    params(("code" = String, Path, description = "GSO code of the unit", example = "21550"), UnitQuery),
+    responses(
+        (status = 200, description = "The unit", body = UnitDto),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn get_unit(ApiPath(code): ApiPath<String>, ApiQuery(q): ApiQuery<UnitQuery>) -> ApiResult<Json<UnitDto>> {
     let as_of = parse_as_of(q.as_of.as_deref())?;
     let u = AdminUnits::embedded().lookup(code.trim(), as_of)?;
     Ok(Json(unit_dto(u, true)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// Name or code, with or without diacritics. Needed unless `province` is given.
+    #[param(example = "quy nhon")]
     q: Option<String>,
+    /// Only units in force on this day (`YYYY-MM-DD` or `dd/mm/yyyy`).
     as_of: Option<String>,
+    /// `province`, `district` or `commune` (also `tinh`, `huyen`, `xa`).
+    #[param(example = "commune")]
     level: Option<String>,
+    /// Province code: without `q`, lists the province's units in force.
+    #[param(example = "52")]
     province: Option<String>,
+    /// At most this many units (1–5000, 50 by default).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 5000)]
     limit: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct UnitList {
     count: usize,
     units: Vec<UnitDto>,
 }
 
-async fn search_units(Query(q): Query<SearchQuery>) -> ApiResult<Json<UnitList>> {
+/// Tìm đơn vị hành chính — Search administrative units
+///
+/// By name or code ignoring diacritics, or every unit of a province. Public.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin-units",
+    tag = "admin-units",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "The units found", body = UnitList),
+        (status = 400, response = BadRequest),
+    )
+)]
+async fn search_units(ApiQuery(q): ApiQuery<SearchQuery>) -> ApiResult<Json<UnitList>> {
     let text = q.q.as_deref().map(str::trim).unwrap_or("");
     let level = q.level.as_deref().filter(|s| !s.is_empty()).map(Level::parse).transpose()?;
     let province = q.province.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
@@ -194,14 +287,18 @@ async fn search_units(Query(q): Query<SearchQuery>) -> ApiResult<Json<UnitList>>
 
 // ---------------------------------------------------------------- agencies
 
-#[derive(Serialize)]
+/// An agency (cơ quan, đơn vị) in the province's tree.
+#[derive(Serialize, ToSchema)]
 pub struct AgencyDto {
     id: i64,
     code: String,
     name_vi: String,
     name_en: String,
+    /// `provincial_committee`, `department`, `district`, `commune` or `other`.
+    #[schema(value_type = String, example = "department")]
     kind: &'static str,
     parent_id: Option<i64>,
+    /// Materialised path of ids from the root, e.g. `/1/4/`.
     path: String,
     depth: usize,
     admin_unit_code: Option<String>,
@@ -229,16 +326,26 @@ pub fn agency_dto(a: &Agency) -> AgencyDto {
     }
 }
 
-#[derive(Deserialize)]
+/// An agency to create, or its new values.
+#[derive(Deserialize, ToSchema)]
 pub struct AgencyBody {
+    #[schema(example = "TT-CDS")]
     code: String,
+    #[schema(example = "Trung tâm Chuyển đổi số")]
     name_vi: String,
     #[serde(default)]
     name_en: String,
+    /// `provincial_committee`, `department`, `district`, `commune` or `other` (or the Vietnamese word: `sở`, `xã`…); `other` when empty.
     #[serde(default)]
+    #[schema(example = "other")]
     kind: String,
+    /// Code of the parent agency; none only for the root.
+    #[schema(example = "SKHCN")]
     parent_code: Option<String>,
+    /// Code of the administrative unit the agency serves.
+    #[schema(example = "52")]
     admin_unit_code: Option<String>,
+    /// True when absent.
     active: Option<bool>,
 }
 
@@ -256,7 +363,7 @@ impl From<AgencyBody> for AgencyInput {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct AgencyList {
     count: usize,
     agencies: Vec<AgencyDto>,
@@ -271,18 +378,66 @@ fn require_agency_manager(c: &Caller) -> Result<(), Error> {
     }
 }
 
+/// Danh sách cơ quan — List agencies
+///
+/// The agencies within the caller's scope (staff only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies",
+    tag = "agencies",
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The agencies", body = AgencyList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn list_agencies(State(s): State<AppState>, c: Caller) -> ApiResult<Json<AgencyList>> {
     c.require_staff()?;
     let agencies: Vec<AgencyDto> = s.store.agencies(&c.scope).await?.iter().map(agency_dto).collect();
     Ok(Json(AgencyList { count: agencies.len(), agencies }))
 }
 
-async fn get_agency(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<AgencyDto>> {
+/// Một cơ quan — One agency
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{id}",
+    tag = "agencies",
+    params(("id" = i64, Path, description = "Agency id")),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The agency", body = AgencyDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn get_agency(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<AgencyDto>> {
     c.require_staff()?;
     let id = parse_id(&id, "cơ quan", "agency")?;
     Ok(Json(agency_dto(&s.store.agency_in_scope(&c.scope, id).await?)))
 }
 
+/// Tạo cơ quan — Create an agency
+///
+/// Inside the caller's scope; agency administrators, the DX office and system
+/// administrators with a read-write key or session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/agencies",
+    tag = "agencies",
+    request_body = AgencyBody,
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "Created", body = AgencyDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn create_agency(
     State(s): State<AppState>,
     c: Caller,
@@ -294,10 +449,27 @@ async fn create_agency(
     Ok((StatusCode::CREATED, Json(agency_dto(&a))))
 }
 
+/// Sửa cơ quan — Update an agency
+#[utoipa::path(
+    put,
+    path = "/api/v1/agencies/{id}",
+    tag = "agencies",
+    params(("id" = i64, Path, description = "Agency id")),
+    request_body = AgencyBody,
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Updated", body = AgencyDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn update_agency(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(body): JsonBody<AgencyBody>,
 ) -> ApiResult<Json<AgencyDto>> {
     require_agency_manager(&c)?;
@@ -307,18 +479,24 @@ async fn update_agency(
     Ok(Json(agency_dto(&a)))
 }
 
-#[derive(Serialize)]
+/// A row of an import file that was not imported, and why.
+#[derive(Serialize, ToSchema)]
 pub struct RejectDto {
+    /// Row number in the file (1-based, as a spreadsheet shows it).
     row: usize,
     column: String,
+    #[schema(value_type = crate::error::Bilingual)]
     reason: serde_json::Value,
+    /// The row as read.
     raw: String,
 }
 
-#[derive(Serialize)]
+/// The outcome of an import: good rows are imported, bad ones kept with a reason.
+#[derive(Serialize, ToSchema)]
 pub struct ImportDto {
     import_id: String,
     file: String,
+    /// Codes of the agencies imported.
     imported: Vec<String>,
     rejected: Vec<RejectDto>,
 }
@@ -381,8 +559,45 @@ pub async fn run_import(s: &AppState, scope: &Scope, name: &str, bytes: &[u8]) -
     s.store.import_agencies(scope, name, parsed.rows, &parsed.columns, &s.config.province_code).await
 }
 
-async fn import_agencies(State(s): State<AppState>, c: Caller, mp: Multipart) -> ApiResult<Json<ImportDto>> {
+/// A multipart body for an import: the file in part `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ImportForm {
+    /// An `.xlsx` or `.csv` file (UTF-8 or UTF-16), 10 MB at most, with
+    /// columns `Mã`, `Tên`, `Tên tiếng Anh`, `Loại`, `Mã cấp trên`, `Mã ĐVHC`.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+/// Nhập cơ quan từ tệp — Import agencies from a file
+///
+/// Good rows are imported, bad rows are listed with row, column and reason.
+#[utoipa::path(
+    post,
+    path = "/api/v1/agencies/import",
+    tag = "agencies",
+    request_body(content = ImportForm, content_type = "multipart/form-data"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The import report", body = ImportDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
+async fn import_agencies(
+    State(s): State<AppState>,
+    c: Caller,
+    mp: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Json<ImportDto>> {
     require_agency_manager(&c)?;
+    let mp = mp.map_err(|e| {
+        Error::invalid(
+            "file",
+            format!("Cần nội dung multipart/form-data với tệp ở trường «file»: {}", e.body_text()),
+            format!("Send multipart/form-data with the file in field «file»: {}", e.body_text()),
+        )
+    })?;
     let up = read_upload(mp).await?;
     let r = run_import(&s, &c.scope, &up.name, &up.bytes).await?;
     tracing::info!(actor = %c.user.username, file = %up.name, imported = r.imported.len(), rejected = r.rejected.len(), "agency import");
@@ -391,12 +606,30 @@ async fn import_agencies(State(s): State<AppState>, c: Caller, mp: Multipart) ->
 
 // ---------------------------------------------------------------- users
 
-#[derive(Serialize)]
+/// A role (vai trò): what a user may do. Province-wide: `system_admin`,
+/// `dx_office`, `leader` (read-only); over an agency subtree: `agency_admin`,
+/// `data_officer`; `public` sees open data only.
+#[derive(ToSchema)]
+#[schema(as = Role)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum RoleSchema {
+    SystemAdmin,
+    DxOffice,
+    Leader,
+    AgencyAdmin,
+    DataOfficer,
+    Public,
+}
+
+/// A user of the platform (never their password).
+#[derive(Serialize, ToSchema)]
 pub struct UserDto {
     id: i64,
     username: String,
     full_name: String,
     email: String,
+    #[schema(value_type = RoleSchema)]
     role: &'static str,
     agency_id: Option<i64>,
     agency_code: Option<String>,
@@ -416,31 +649,44 @@ fn user_dto(u: &User) -> UserDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct UserList {
     count: usize,
     users: Vec<UserDto>,
 }
 
-#[derive(Deserialize)]
+/// A user to create.
+#[derive(Deserialize, ToSchema)]
 struct NewUserBody {
+    #[schema(example = "dong-officer")]
     username: String,
     full_name: String,
     #[serde(default)]
     email: String,
+    /// No higher than the caller's own.
+    #[schema(value_type = RoleSchema)]
     role: String,
+    /// The user's agency; required for agency roles.
+    #[schema(example = "XA-21601")]
     agency_code: Option<String>,
+    /// 8 to 256 characters, not one repeated character.
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Deserialize)]
+/// A user's new values.
+#[derive(Deserialize, ToSchema)]
 struct UserUpdateBody {
     full_name: String,
     #[serde(default)]
     email: String,
+    #[schema(value_type = RoleSchema)]
     role: String,
     agency_code: Option<String>,
+    /// True when absent; false deactivates the user and ends their sessions and keys.
     active: Option<bool>,
+    /// A new password; absent keeps the current one.
+    #[schema(format = Password)]
     password: Option<String>,
 }
 
@@ -453,18 +699,65 @@ fn require_user_manager(c: &Caller) -> Result<(), Error> {
     }
 }
 
+/// Danh sách người dùng — List users
+///
+/// The users within the caller's scope (staff only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "users",
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The users", body = UserList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn list_users(State(s): State<AppState>, c: Caller) -> ApiResult<Json<UserList>> {
     c.require_staff()?;
     let users: Vec<UserDto> = s.store.users(&c.scope).await?.iter().map(user_dto).collect();
     Ok(Json(UserList { count: users.len(), users }))
 }
 
-async fn get_user(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<UserDto>> {
+/// Một người dùng — One user
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn get_user(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<UserDto>> {
     c.require_staff()?;
     let id = parse_id(&id, "người dùng", "user")?;
     Ok(Json(user_dto(&s.store.user_in_scope(&c.scope, id).await?)))
 }
 
+/// Tạo người dùng — Create a user
+///
+/// In the caller's scope, with a role no higher than the caller's own.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "users",
+    request_body = NewUserBody,
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "Created", body = UserDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn create_user(
     State(s): State<AppState>,
     c: Caller,
@@ -484,10 +777,27 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(user_dto(&u))))
 }
 
+/// Sửa người dùng — Update a user
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{id}",
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    request_body = UserUpdateBody,
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Updated", body = UserDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn update_user(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonBody(b): JsonBody<UserUpdateBody>,
 ) -> ApiResult<Json<UserDto>> {
     require_user_manager(&c)?;
@@ -505,11 +815,33 @@ async fn update_user(
     Ok(Json(user_dto(&u)))
 }
 
-async fn me(c: Caller) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "user": user_dto(&c.user),
-        "scope": match &c.scope { Scope::Province => "province", Scope::Subtree { .. } => "subtree", Scope::Nothing => "nothing" },
-    }))
+/// The caller and the reach of their rights.
+#[derive(Serialize, ToSchema)]
+struct MeDto {
+    user: UserDto,
+    /// `province` (province-wide), `subtree` (an agency and those under it) or `nothing`.
+    #[schema(value_type = String, example = "province")]
+    scope: &'static str,
+}
+
+/// Tôi là ai — Who am I
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "account",
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The caller", body = MeDto),
+        (status = 401, response = Unauthorized),
+    )
+)]
+async fn me(c: Caller) -> Json<MeDto> {
+    let scope = match &c.scope {
+        Scope::Province => "province",
+        Scope::Subtree { .. } => "subtree",
+        Scope::Nothing => "nothing",
+    };
+    Json(MeDto { user: user_dto(&c.user), scope })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,9 +14,12 @@ use serde::{Deserialize, Serialize};
 use tinhso_domain::{Error, ErrorKind};
 use tinhso_warehouse::{Actor, Dataset, Definition, IngestInput, IngestOutcome, Progress, WriteMode};
 use tokio::io::AsyncWriteExt;
+use utoipa::{IntoParams, ToSchema};
 
+use crate::api::{ApiPath, ApiQuery, JsonBody};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized};
 use crate::AppState;
 
 /// The largest file accepted through the API and the upload page.
@@ -39,12 +42,18 @@ pub fn actor(c: &Caller) -> Actor {
     c.actor()
 }
 
-#[derive(Serialize)]
+/// Quality scores, 0–100: "đúng, đủ, sạch, sống" (correct, complete, clean, live).
+#[derive(Serialize, ToSchema)]
 pub struct QualityDto {
+    /// The overall score.
     pub score: i64,
+    /// Đúng: share of rows without type, constraint, reference or cross-field errors.
     pub correct: i64,
+    /// Đủ: required cells present × commune coverage.
     pub complete: i64,
+    /// Sạch: duplicates and repaired rows.
     pub clean: i64,
+    /// Sống: the newest version's age against the declared frequency.
     pub live: i64,
 }
 
@@ -54,22 +63,32 @@ impl From<tinhso_warehouse::Scores> for QualityDto {
     }
 }
 
-#[derive(Serialize)]
+/// A dataset of the warehouse (bộ dữ liệu) as the catalogue shows it.
+#[derive(Serialize, ToSchema)]
 pub struct DatasetDto {
+    #[schema(example = "truong-hoc")]
     pub slug: String,
     pub name: String,
     pub name_en: String,
+    /// `shared`, `specialised` or `open`.
     pub zone: String,
+    /// Owner agency code.
     pub owner: String,
     pub owner_name: String,
     pub sector: String,
+    /// `daily`, `weekly`, `monthly`, `quarterly` or `yearly`.
     pub frequency: String,
     pub key: Vec<String>,
+    /// Generated demo data.
     pub demo: bool,
+    /// The newest version, none before the first upload.
     pub version: Option<i64>,
+    /// When the newest version was made (Unix seconds).
     pub updated_at: Option<i64>,
     pub quality: Option<QualityDto>,
+    /// The full definition (single datasets only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DatasetDefinition>)]
     pub definition: Option<Definition>,
 }
 
@@ -92,11 +111,15 @@ pub fn dataset_dto(d: &Dataset, full: bool) -> DatasetDto {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Words in the slug, names, sector or description, ignoring case and diacritics.
     pub q: Option<String>,
+    /// `shared`, `specialised` or `open`.
     pub zone: Option<String>,
     pub sector: Option<String>,
+    /// Owner agency code.
     pub owner: Option<String>,
     /// Only datasets whose score is below this.
     pub max_score: Option<i64>,
@@ -126,13 +149,28 @@ pub fn filter(list: Vec<Dataset>, q: &ListQuery) -> Vec<Dataset> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct DatasetList {
     total: usize,
     datasets: Vec<DatasetDto>,
 }
 
-async fn list(State(s): State<AppState>, c: Caller, Query(q): Query<ListQuery>) -> ApiResult<Json<DatasetList>> {
+/// Danh mục dữ liệu — The catalogue
+///
+/// The datasets the caller may read, searched and filtered.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets",
+    tag = "datasets",
+    params(ListQuery),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The datasets", body = DatasetList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+    )
+)]
+async fn list(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<DatasetList>> {
     let all = s.warehouse.datasets(&actor(&c)).await?;
     let datasets: Vec<DatasetDto> = filter(all, &q).iter().map(|d| dataset_dto(d, false)).collect();
     Ok(Json(DatasetList { total: datasets.len(), datasets }))
@@ -147,6 +185,25 @@ fn definition_from(headers: &HeaderMap, body: &[u8]) -> Result<Definition, Error
     Definition::parse(text, toml)
 }
 
+/// Định nghĩa bộ dữ liệu — Define a dataset
+///
+/// A JSON definition, or TOML with `Content-Type: application/toml`. Owned by
+/// the caller's agency unless `owner` names one within their scope.
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets",
+    tag = "datasets",
+    request_body(content((DatasetDefinition = "application/json"), (String = "application/toml"))),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "Created", body = DatasetDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn create(
     State(s): State<AppState>,
     c: Caller,
@@ -160,15 +217,48 @@ async fn create(
     Ok((StatusCode::CREATED, Json(dataset_dto(&d, true))).into_response())
 }
 
-async fn show(State(s): State<AppState>, c: Caller, Path(slug): Path<String>) -> ApiResult<Json<DatasetDto>> {
+/// Một bộ dữ liệu — One dataset, with its definition
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}",
+    tag = "datasets",
+    params(("slug" = String, Path, description = "The dataset's slug", example = "truong-hoc")),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The dataset", body = DatasetDto),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn show(State(s): State<AppState>, c: Caller, ApiPath(slug): ApiPath<String>) -> ApiResult<Json<DatasetDto>> {
     let d = s.warehouse.dataset(&actor(&c), &slug).await?;
     Ok(Json(dataset_dto(&d, true)))
 }
 
+/// Sửa định nghĩa — Change a dataset's definition
+///
+/// The slug cannot change; a field's type can change only while the table is empty.
+#[utoipa::path(
+    put,
+    path = "/api/v1/datasets/{slug}",
+    tag = "datasets",
+    params(("slug" = String, Path, description = "The dataset's slug")),
+    request_body(content((DatasetDefinition = "application/json"), (String = "application/toml"))),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Updated", body = DatasetDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn update(
     State(s): State<AppState>,
     c: Caller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<DatasetDto>> {
@@ -178,11 +268,15 @@ async fn update(
     Ok(Json(dataset_dto(&d, true)))
 }
 
-#[derive(Serialize)]
+/// One upload of a dataset: a version when it was committed.
+#[derive(Serialize, ToSchema)]
 pub struct VersionDto {
     pub ingest_id: i64,
+    /// The Delta version; none when the upload was refused.
     pub version: Option<i64>,
+    /// `committed` or `refused`.
     pub status: String,
+    /// `replace`, `append` or `upsert`.
     pub mode: String,
     pub file_name: String,
     pub encoding: String,
@@ -190,8 +284,11 @@ pub struct VersionDto {
     pub rows_accepted: i64,
     pub rows_rejected: i64,
     pub quality: QualityDto,
+    /// Unix seconds.
     pub created_at: i64,
+    /// The quality report (single versions only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<QualityReport>)]
     pub report: Option<serde_json::Value>,
 }
 
@@ -213,12 +310,30 @@ fn version_dto(d: &Dataset, i: &tinhso_store::IngestRecord, full: bool) -> Versi
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct VersionList {
     versions: Vec<VersionDto>,
 }
 
-async fn versions(State(s): State<AppState>, c: Caller, Path(slug): Path<String>) -> ApiResult<Json<VersionList>> {
+/// Các lần tải lên — A dataset's uploads and versions, newest first
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/versions",
+    tag = "datasets",
+    params(("slug" = String, Path, description = "The dataset's slug")),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The uploads", body = VersionList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+async fn versions(
+    State(s): State<AppState>,
+    c: Caller,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<VersionList>> {
     let a = actor(&c);
     let d = s.warehouse.dataset(&a, &slug).await?;
     let list = s.warehouse.ingests(&a, &slug).await?;
@@ -226,15 +341,32 @@ async fn versions(State(s): State<AppState>, c: Caller, Path(slug): Path<String>
 }
 
 fn parse_version(raw: &str) -> Result<i64, Error> {
-    raw.trim_start_matches(['v', 'V'])
-        .parse::<i64>()
-        .map_err(|_| Error::not_found(format!("Không có phiên bản «{raw}»."), format!("There is no version «{raw}».")))
+    raw.trim_start_matches(['v', 'V']).parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        Error::not_found(format!("Không có phiên bản «{raw}»."), format!("There is no version «{raw}»."))
+    })
 }
 
+/// Một phiên bản — One version, with its quality report
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/versions/{n}",
+    tag = "datasets",
+    params(
+        ("slug" = String, Path, description = "The dataset's slug"),
+        ("n" = i64, Path, description = "Version number (`v3` is accepted too)"),
+    ),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The version", body = VersionDto),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn version(
     State(s): State<AppState>,
     c: Caller,
-    Path((slug, n)): Path<(String, String)>,
+    ApiPath((slug, n)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<VersionDto>> {
     let a = actor(&c);
     let n = parse_version(&n)?;
@@ -250,17 +382,24 @@ async fn version(
 }
 
 /// The JSON answer to an upload.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct IngestDto {
     pub ingest_id: i64,
+    /// The new version; none when the upload was refused.
     pub version: Option<i64>,
+    /// `committed` or `refused`.
+    #[schema(value_type = String, example = "committed")]
     pub status: &'static str,
     pub rows_read: u64,
     pub rows_accepted: u64,
     pub rows_rejected: u64,
     pub quality: QualityDto,
+    /// Why the whole upload was refused (too many bad rows), if it was.
+    #[schema(value_type = Option<crate::error::Bilingual>)]
     pub refused: Option<tinhso_warehouse::quality::Message>,
+    /// Where the rejected rows are, when there are some.
     pub rejects_url: Option<String>,
+    #[schema(value_type = QualityReport)]
     pub report: tinhso_warehouse::Report,
 }
 
@@ -283,12 +422,22 @@ pub fn ingest_dto(slug: &str, o: &IngestOutcome) -> IngestDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UploadQuery {
+    /// `replace` (default), `append` or `upsert` (on the dataset's key).
     mode: Option<String>,
+    /// Excel sheet, by name or 1-based number; the first sheet by default.
     sheet: Option<String>,
+    /// The file's name, kept with the version; its extension helps detect the format.
     file_name: Option<String>,
 }
+
+/// The bytes of a file.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct FileBytes(Vec<u8>);
 
 /// Streams a request body to a temporary file (bounded memory), refusing more than `max` bytes.
 pub async fn spool(body: Body, dir: &std::path::Path, max: u64) -> Result<tempfile::NamedTempFile, Error> {
@@ -315,11 +464,38 @@ pub async fn spool(body: Body, dir: &std::path::Path, max: u64) -> Result<tempfi
     Ok(tmp)
 }
 
+/// Tải lên phiên bản mới — Upload a new version
+///
+/// The body is the file itself (CSV in any common encoding, XLSX, JSON or
+/// JSONL), streamed to disk, up to 4 GB. Good rows become a new version; bad
+/// rows are kept with their reasons. A dataset may refuse the whole upload
+/// above a share of bad rows: `status` is then `refused` and no version is made.
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{slug}/versions",
+    tag = "datasets",
+    params(("slug" = String, Path, description = "The dataset's slug"), UploadQuery),
+    request_body(content(
+        (FileBytes = "text/csv"),
+        (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (FileBytes = "application/json"),
+        (FileBytes = "application/octet-stream"),
+    )),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The upload's outcome", body = IngestDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn upload(
     State(s): State<AppState>,
     c: Caller,
-    Path(slug): Path<String>,
-    Query(q): Query<UploadQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     req: Request,
 ) -> ApiResult<Json<IngestDto>> {
     c.require_write()?;
@@ -346,8 +522,10 @@ async fn upload(
     Ok(Json(ingest_dto(&slug, &out)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
+    /// `csv` (default) or `xlsx`.
     pub format: Option<String>,
 }
 
@@ -388,40 +566,115 @@ pub fn rejects_response(path: Option<std::path::PathBuf>, name: &str, format: Op
     }
 }
 
+/// Dòng bị loại của một phiên bản — A version's rejected rows
+///
+/// Each row with its source row number, column, value, rule and reason in
+/// Vietnamese and English, followed by the original columns.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/versions/{n}/rejects",
+    tag = "datasets",
+    params(
+        ("slug" = String, Path, description = "The dataset's slug"),
+        ("n" = i64, Path, description = "Version number"),
+        FormatQuery,
+    ),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The rejected rows as a file",
+            content((String = "text/csv"), (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn version_rejects(
     State(s): State<AppState>,
     c: Caller,
-    Path((slug, n)): Path<(String, String)>,
-    Query(q): Query<FormatQuery>,
+    ApiPath((slug, n)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> ApiResult<Response> {
     let n = parse_version(&n)?;
     let p = s.warehouse.rejects_path(&actor(&c), &slug, Some(n), None).await?;
     Ok(rejects_response(p, &format!("{slug}-v{n}-dong-loai"), q.format.as_deref())?)
 }
 
+/// Dòng bị loại của một lần tải — An upload's rejected rows (also a refused one)
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/ingests/{id}/rejects",
+    tag = "datasets",
+    params(
+        ("slug" = String, Path, description = "The dataset's slug"),
+        ("id" = i64, Path, description = "The upload's `ingest_id`"),
+        FormatQuery,
+    ),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The rejected rows as a file",
+            content((String = "text/csv"), (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn ingest_rejects(
     State(s): State<AppState>,
     c: Caller,
-    Path((slug, id)): Path<(String, String)>,
-    Query(q): Query<FormatQuery>,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> ApiResult<Response> {
     let id: i64 = id.parse().map_err(|_| Error::not_found("Không có lượt tải này.", "No such upload."))?;
     let p = s.warehouse.rejects_path(&actor(&c), &slug, None, Some(id)).await?;
     Ok(rejects_response(p, &format!("{slug}-lan-{id}-dong-loai"), q.format.as_deref())?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PreviewQuery {
+    /// A past version (`3` or `v3`); the newest by default.
+    #[param(value_type = Option<i64>)]
     version: Option<String>,
+    /// At most this many rows (100 by default, 100,000 at most).
+    #[param(minimum = 0)]
     limit: Option<usize>,
+    /// `json` (default), `csv` or `xlsx`.
     format: Option<String>,
 }
 
+/// Rows with their column names.
+#[derive(Serialize, ToSchema)]
+pub struct RowsDto {
+    pub columns: Vec<String>,
+    /// One array per row, values in column order.
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// Xem dữ liệu — A dataset's rows
+///
+/// The first rows of the newest or a past version, as JSON, CSV or XLSX.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/preview",
+    tag = "datasets",
+    params(("slug" = String, Path, description = "The dataset's slug"), PreviewQuery),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The rows",
+            content((RowsDto = "application/json"), (String = "text/csv"), (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn preview(
     State(s): State<AppState>,
     c: Caller,
-    Path(slug): Path<String>,
-    Query(q): Query<PreviewQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PreviewQuery>,
 ) -> ApiResult<Response> {
     let version = q.version.as_deref().map(parse_version).transpose()?;
     let limit = q.limit.unwrap_or(100).min(100_000);
@@ -440,7 +693,7 @@ pub fn table_response(
     match format.unwrap_or("json") {
         "json" => {
             let rows = tinhso_warehouse::sql::to_json_rows(batches);
-            Ok(Json(serde_json::json!({"columns": columns, "rows": rows})).into_response())
+            Ok(Json(RowsDto { columns, rows }).into_response())
         }
         "csv" => {
             let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -486,27 +739,71 @@ pub fn table_response(
     }
 }
 
-#[derive(Deserialize)]
+/// A query.
+#[derive(Deserialize, ToSchema)]
 struct SqlBody {
+    /// One `SELECT` (or `WITH … SELECT`) over the datasets, each a table named by
+    /// its slug (`"truong-hoc"` or `truong_hoc`), a past version as `"truong-hoc@3"`.
+    #[schema(example = "SELECT COUNT(*) FROM truong_hoc")]
     sql: String,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SqlQuery {
+    /// `json` (default), `csv` or `xlsx`.
+    format: Option<String>,
+}
+
+/// The answer to a query.
+#[derive(Serialize, ToSchema)]
+struct SqlResultDto {
+    columns: Vec<String>,
+    /// The Arrow type of each column.
+    types: Vec<String>,
+    /// One array per row, values in column order.
+    rows: Vec<Vec<serde_json::Value>>,
+    /// More rows existed than the 10,000 returned.
+    truncated: bool,
+    elapsed_ms: u64,
+}
+
+/// Truy vấn SQL — Run a SQL query over the warehouse
+///
+/// DataFusion over the datasets the caller may read; queries only, 30 s and
+/// 512 MB per query, 10,000 rows per answer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sql",
+    tag = "sql",
+    params(SqlQuery),
+    request_body = SqlBody,
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The result",
+            content((SqlResultDto = "application/json"), (String = "text/csv"), (FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn sql(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<FormatQuery>,
-    crate::api::JsonBody(body): crate::api::JsonBody<SqlBody>,
+    ApiQuery(q): ApiQuery<SqlQuery>,
+    JsonBody(body): JsonBody<SqlBody>,
 ) -> ApiResult<Response> {
     let r = s.warehouse.sql(&actor(&c), &body.sql).await?;
     tracing::info!(actor = %c.user.username, rows = r.rows.len(), ms = r.elapsed_ms, "sql query");
     match q.format.as_deref() {
-        None | Some("json") => Ok(Json(serde_json::json!({
-            "columns": r.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
-            "types": r.columns.iter().map(|c| c.kind.clone()).collect::<Vec<_>>(),
-            "rows": r.rows,
-            "truncated": r.truncated,
-            "elapsed_ms": r.elapsed_ms,
-        }))
+        None | Some("json") => Ok(Json(SqlResultDto {
+            columns: r.columns.iter().map(|c| c.name.clone()).collect(),
+            types: r.columns.iter().map(|c| c.kind.clone()).collect(),
+            rows: r.rows,
+            truncated: r.truncated,
+            elapsed_ms: r.elapsed_ms,
+        })
         .into_response()),
         Some(f) => {
             table_response("ket-qua-sql", r.columns.iter().map(|c| c.name.clone()).collect(), &r.batches, Some(f))
@@ -514,14 +811,28 @@ async fn sql(
     }
 }
 
-#[derive(Serialize)]
+/// An agency's datasets' quality, averaged.
+#[derive(Serialize, ToSchema)]
 struct AgencyQualityDto {
+    /// Agency code.
     agency: String,
     name: String,
     datasets: usize,
     quality: QualityDto,
 }
 
+/// Chất lượng theo cơ quan — Quality per agency
+#[utoipa::path(
+    get,
+    path = "/api/v1/quality/agencies",
+    tag = "quality",
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "One entry per agency that owns datasets", body = Vec<AgencyQualityDto>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
 async fn agency_quality(State(s): State<AppState>, c: Caller) -> ApiResult<Json<Vec<AgencyQualityDto>>> {
     c.require_staff()?;
     let rows = s.warehouse.agency_quality(&actor(&c)).await?;
@@ -530,4 +841,227 @@ async fn agency_quality(State(s): State<AppState>, c: Caller) -> ApiResult<Json<
             .map(|(agency, name, n, q)| AgencyQualityDto { agency, name, datasets: n, quality: q.into() })
             .collect(),
     ))
+}
+
+// ------------------------------------------- documents the warehouse owns
+//
+// The definition and the quality report are file formats of the warehouse
+// (`tinhso_warehouse::Definition`, `tinhso_warehouse::Report`), passed through
+// as they are; these types only describe them in the OpenAPI document and must
+// follow `definition.rs` and `quality.rs` there. The schemathesis run in CI
+// checks real answers against them.
+
+pub use doc::{DatasetDefinition, QualityReport};
+
+#[allow(dead_code)]
+mod doc {
+    use utoipa::ToSchema;
+
+    use crate::error::Bilingual;
+
+    /// A dataset definition: the catalogue entry and the schema (JSON, or TOML
+    /// with the same keys).
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct DatasetDefinition {
+        /// Lower-case letters, digits and `-`; the table's name in SQL.
+        #[schema(example = "truong-hoc")]
+        slug: String,
+        #[schema(example = "Danh sách trường học")]
+        name: String,
+        #[serde(default)]
+        name_en: String,
+        zone: Zone,
+        /// Owner agency code; the creator's agency by default.
+        owner: Option<String>,
+        #[serde(default)]
+        sector: String,
+        #[serde(default)]
+        description: String,
+        frequency: Frequency,
+        /// Fields whose values identify a row (checked for duplicates; used by `upsert`).
+        #[serde(default)]
+        key: Vec<String>,
+        coverage: Option<Coverage>,
+        #[serde(default)]
+        policy: Policy,
+        #[serde(default)]
+        demo: bool,
+        fields: Vec<DatasetField>,
+    }
+
+    /// Where a dataset sits: shared between agencies, specialised (one sector) or open to the public.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Zone {
+        Shared,
+        Specialised,
+        Open,
+    }
+
+    /// The declared update frequency; liveness is judged against it.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Frequency {
+        Daily,
+        Weekly,
+        Monthly,
+        Quarterly,
+        Yearly,
+    }
+
+    /// Personal-data class of a field (Decree 13/2023/NĐ-CP).
+    #[derive(ToSchema, Default)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Personal {
+        #[default]
+        None,
+        Basic,
+        Sensitive,
+    }
+
+    /// Field types that understand Vietnamese data.
+    #[derive(ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FieldType {
+        Text,
+        Integer,
+        Decimal,
+        Boolean,
+        Date,
+        Datetime,
+        Money,
+        Enum,
+        AdminUnit,
+        Cccd,
+        Mst,
+        Phone,
+        Email,
+        Point,
+        Reference,
+    }
+
+    /// One field of a dataset's schema, with its constraints.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct DatasetField {
+        #[schema(example = "ten_truong")]
+        name: String,
+        #[serde(default)]
+        label: String,
+        #[serde(default)]
+        label_en: String,
+        #[serde(rename = "type")]
+        kind: FieldType,
+        #[serde(default)]
+        required: bool,
+        #[serde(default)]
+        personal: Personal,
+        /// Smallest value (a number, or a date for dates).
+        min: Option<serde_json::Value>,
+        /// Largest value.
+        max: Option<serde_json::Value>,
+        min_length: Option<usize>,
+        max_length: Option<usize>,
+        /// A regular expression the whole value must match.
+        pattern: Option<String>,
+        /// The allowed values of an `enum` field.
+        #[serde(default)]
+        values: Vec<String>,
+        /// For `reference`: the slug of the dataset whose key the values are.
+        references: Option<String>,
+        /// For `cccd`: the date-of-birth field to cross-check.
+        birth_date_field: Option<String>,
+        /// For dates: a date field this one may not precede.
+        not_before: Option<String>,
+        /// Other header spellings that mean this field.
+        #[serde(default)]
+        aliases: Vec<String>,
+        #[serde(default)]
+        description: String,
+    }
+
+    /// Declared coverage: every unit of `level` in the province should appear in `field`.
+    #[derive(ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct Coverage {
+        field: String,
+        /// `commune` by default.
+        #[serde(default)]
+        level: String,
+    }
+
+    /// What to do with bad rows.
+    #[derive(ToSchema, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Policy {
+        /// Refuse the whole upload when the share of rejected rows is above this (0–1).
+        #[schema(minimum = 0.0, maximum = 1.0)]
+        max_reject_share: Option<f64>,
+    }
+
+    /// The quality report of one upload.
+    #[derive(ToSchema)]
+    pub struct QualityReport {
+        file: String,
+        /// `csv`, `xlsx`, `json` or `jsonl`.
+        format: String,
+        encoding: Option<String>,
+        encoding_label: Option<String>,
+        delimiter: Option<String>,
+        sheet: Option<String>,
+        header_row: u64,
+        mode: String,
+        /// How each column of the file was matched to a field.
+        columns: serde_json::Value,
+        rows_read: u64,
+        rows_accepted: u64,
+        rows_rejected: u64,
+        correct: i64,
+        complete: i64,
+        clean: i64,
+        required_cells: u64,
+        required_missing: u64,
+        duplicates: u64,
+        rows_normalised: u64,
+        formula_cells: u64,
+        /// Repairs made, by kind (trimming, NFC, legacy fonts).
+        fixes: serde_json::Value,
+        /// Rejections by rule.
+        by_rule: serde_json::Value,
+        /// Share of filled cells per field.
+        fill_rate: serde_json::Value,
+        coverage: Option<CoverageReport>,
+        examples: Examples,
+        /// Why the whole upload was refused, if it was.
+        refused: Option<Bilingual>,
+        warnings: Vec<Bilingual>,
+        /// When the data was uploaded (Unix seconds).
+        at: i64,
+    }
+
+    /// Coverage of the province's units.
+    #[derive(ToSchema)]
+    pub struct CoverageReport {
+        field: String,
+        expected: usize,
+        present: usize,
+        missing: Vec<MissingUnit>,
+    }
+
+    /// A unit of the declared coverage missing from the data.
+    #[derive(ToSchema)]
+    pub struct MissingUnit {
+        code: String,
+        name: String,
+    }
+
+    /// Examples of each kind of problem.
+    #[derive(ToSchema)]
+    pub struct Examples {
+        correct: Vec<serde_json::Value>,
+        complete: Vec<serde_json::Value>,
+        clean: Vec<serde_json::Value>,
+        fixes: Vec<serde_json::Value>,
+    }
 }

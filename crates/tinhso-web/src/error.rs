@@ -3,7 +3,9 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use tinhso_domain::{Error, ErrorKind};
+use utoipa::ToSchema;
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {
@@ -17,17 +19,51 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
     }
 }
 
+/// A text in Vietnamese and English.
+#[derive(Serialize, ToSchema)]
+pub struct Bilingual {
+    /// Tiếng Việt.
+    pub vi: String,
+    /// English.
+    pub en: String,
+}
+
+/// An error as an RFC 9457 problem document (`application/problem+json`),
+/// with the message in both languages and the field or location at fault.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The HTTP reason phrase, e.g. `Bad Request`.
+    pub title: &'static str,
+    #[schema(minimum = 400, maximum = 599)]
+    pub status: u16,
+    /// The English message.
+    pub detail: String,
+    pub message: Bilingual,
+    /// The request field, parameter or location at fault (`body`, `as_of`,
+    /// `code`…), when there is one.
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn of(e: &Error) -> Problem {
+        let status = status_of(e.kind);
+        Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: e.en.clone(),
+            message: Bilingual { vi: e.vi.clone(), en: e.en.clone() },
+            field: e.field.clone(),
+        }
+    }
+}
+
 /// The RFC 9457 problem document for an error.
 pub fn problem_json(e: &Error) -> serde_json::Value {
-    let status = status_of(e.kind);
-    serde_json::json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": e.en,
-        "message": { "vi": e.vi, "en": e.en },
-        "field": e.field,
-    })
+    serde_json::to_value(Problem::of(e)).unwrap_or_default()
 }
 
 /// An error answered as `application/problem+json`.

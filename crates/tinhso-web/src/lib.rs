@@ -3,6 +3,7 @@
 //!
 //! This is the only crate that knows HTTP, HTML and the wire format: it
 //! parses a request into domain values, calls the store, renders the result.
+//! The OpenAPI document of the JSON API is generated from the handlers (`openapi.rs`).
 
 mod api;
 mod assets;
@@ -14,6 +15,7 @@ mod gateway;
 mod gateway_pages;
 mod import;
 mod oidc;
+mod openapi;
 mod ops;
 mod pages;
 mod warehouse_pages;
@@ -27,6 +29,7 @@ use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 pub use error::problem_json;
+pub use openapi::{document, document_json};
 
 /// The largest upload accepted (agency and user imports).
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -67,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(oidc::routes())
         .merge(ops::routes())
+        .merge(openapi::routes())
         .merge(assets::routes())
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(ops::track))

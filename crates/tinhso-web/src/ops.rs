@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::AppState;
 
@@ -34,17 +36,49 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics_text))
 }
 
+/// Whether the service can serve.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// `ok` or `unavailable`.
+    #[schema(value_type = String, example = "ok")]
+    status: &'static str,
+    /// `ok` or `unreachable`.
+    #[schema(value_type = String, example = "ok")]
+    database: &'static str,
+}
+
+/// Tình trạng — Health
+///
+/// For load balancers and probes: checks the database. Public.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "ops",
+    responses(
+        (status = 200, description = "Serving", body = Health),
+        (status = 503, description = "The database is unreachable", body = Health),
+    )
+)]
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": "ok"}))).into_response(),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"status": "unavailable", "database": "unreachable"})),
-        )
-            .into_response(),
+        Ok(()) => (StatusCode::OK, axum::Json(Health { status: "ok", database: "ok" })).into_response(),
+        Err(_) => {
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(Health { status: "unavailable", database: "unreachable" }))
+                .into_response()
+        }
     }
 }
 
+/// Số đo — Metrics
+///
+/// Request counts and durations by method, route pattern and status, in the
+/// Prometheus text format. Public.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "ops",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
 async fn metrics_text() -> Response {
     let body = install_metrics().render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

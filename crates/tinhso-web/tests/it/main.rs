@@ -5,6 +5,7 @@ mod browser;
 mod ckan;
 mod gateway;
 mod oidc;
+mod openapi;
 mod warehouse_api;
 mod warehouse_pages;
 

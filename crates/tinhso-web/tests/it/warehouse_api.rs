@@ -164,6 +164,32 @@ async fn dataset_create_upload_rejects_and_sql() {
         .await
         .unwrap();
     assert_eq!(r.text().await.unwrap(), "\u{feff}n\n2\n");
+
+    // Versions that do not exist are 404 at once, whatever the number (a
+    // negative one was a 500; a huge one kept the log reader searching), and
+    // malformed query parameters are 400 problems, not plain text.
+    for path in [
+        "/api/v1/datasets/truong-hoc/preview?version=-1",
+        "/api/v1/datasets/truong-hoc/preview?version=9223372036854775806",
+        "/api/v1/datasets/truong-hoc/versions/-1",
+    ] {
+        let r = c.get(app.url(path)).bearer_auth(&dx).timeout(std::time::Duration::from_secs(5)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = c
+        .post(app.url("/api/v1/sql"))
+        .bearer_auth(&dx)
+        .json(&json!({"sql": "SELECT * FROM \"truong-hoc@9223372036854775806\""}))
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    for path in ["/api/v1/datasets?max_score=abc", "/api/v1/datasets/truong-hoc/preview?limit=-1"] {
+        let r = c.get(app.url(path)).bearer_auth(&dx).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+    }
 }
 
 #[tokio::test]

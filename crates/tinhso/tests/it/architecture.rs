@@ -24,11 +24,19 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "arrow",
             "datafusion",
             "deltalake",
+            "utoipa",
         ],
     ),
-    ("tinhso-store", &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake"]),
-    ("tinhso-warehouse", &["tinhso-web", "tinhso-sso", "tinhso", "axum", "askama", "tower-http"]),
-    ("tinhso-sso", &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake"]),
+    (
+        "tinhso-store",
+        &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"],
+    ),
+    // The OpenAPI document describes the wire format, which only the web crate owns.
+    ("tinhso-warehouse", &["tinhso-web", "tinhso-sso", "tinhso", "axum", "askama", "tower-http", "utoipa"]),
+    (
+        "tinhso-sso",
+        &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"],
+    ),
     ("tinhso-web", &["tinhso"]),
 ];
 
