@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,10 +19,13 @@ use tinhso_domain::{Error, ErrorKind, Role, Scope};
 use tinhso_store::{ApiKeyAccess, AuditQuery, AuditRecord, GrantRecord, System};
 use tinhso_warehouse::deltalake::arrow::array::RecordBatch;
 use tinhso_warehouse::{Actor, Filter, GrantDecision, GrantRequest, RowPage, RowQuery};
+use utoipa::{IntoParams, ToSchema};
 
+use crate::api::{ApiPath, ApiQuery};
 use crate::auth::{Caller, SESSION_COOKIE};
-use crate::datasets::{attachment, CSV_TYPE};
+use crate::datasets::{attachment, FileBytes, CSV_TYPE};
 use crate::error::ApiResult;
+use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -146,7 +149,18 @@ pub fn parse_row_query(pairs: &[(String, String)]) -> Result<(RowQuery, String),
                     )
                 })?
             }
-            "cursor" => q.cursor = Some(v.clone()),
+            "cursor" => {
+                // A cursor is hex (`next_cursor`); anything else is refused here, before
+                // the warehouse slices it by byte offsets.
+                if !v.is_ascii() {
+                    return Err(Error::invalid(
+                        "cursor",
+                        "Con trỏ trang (cursor) không hợp lệ: hãy dùng giá trị next_cursor của trang trước.",
+                        "The page cursor is invalid: use the next_cursor value of the previous page.",
+                    ));
+                }
+                q.cursor = Some(v.clone())
+            }
             "format" => format = v.trim().to_ascii_lowercase(),
             "q" => q.q = Some(v.clone()),
             "version" => {
@@ -175,12 +189,98 @@ pub fn parse_row_query(pairs: &[(String, String)]) -> Result<(RowQuery, String),
     Ok((q, format))
 }
 
+/// The reserved parameters of the rows query; every other parameter is a
+/// filter (`column=op.value`), so these are documented, not deserialised.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct RowParams {
+    /// Các cột trả về, cách nhau bởi dấu phẩy — The columns to return, comma-separated
+    /// (every column the caller may read by default).
+    #[param(example = "ma_diem,ten_diem")]
+    select: Option<String>,
+    /// Sắp xếp — Columns to sort by, comma-separated; `-column` sorts descending.
+    #[param(example = "-ma_diem")]
+    sort: Option<String>,
+    /// Số dòng một trang — Rows per page: 100 by default, at most 10,000 as JSON and
+    /// 100,000 as a file (CSV, Parquet, Arrow).
+    #[param(minimum = 1, maximum = 100_000)]
+    limit: Option<usize>,
+    /// The `next_cursor` of the previous page (also in the `X-Next-Cursor` header).
+    cursor: Option<String>,
+    /// Định dạng — `json` (default), `csv` (UTF-8 with BOM), `parquet` or `arrow` (Arrow IPC stream).
+    #[param(inline)]
+    format: Option<RowFormat>,
+    /// Tìm kiếm — Free text searched in the text columns, diacritics and case ignored.
+    q: Option<String>,
+    /// Phiên bản — A past version's number; the newest by default.
+    version: Option<i64>,
+}
+
+/// The format of a page of rows.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum RowFormat {
+    Json,
+    Csv,
+    Parquet,
+    Arrow,
+}
+
+/// Đọc dữ liệu qua cổng — A dataset's rows through the sharing gateway
+///
+/// A page of the rows the caller may read, as JSON, CSV, Parquet or an Arrow
+/// IPC stream: only the columns and rows the caller's basis allows (owner,
+/// grant, province-wide role, open zone), personal data masked unless the
+/// grant unmasks it. Every read is written to the audit log.
+///
+/// Open-zone datasets are readable without credentials; any other dataset
+/// needs an API key or a session (credentials that fail are a 401, never a
+/// silent downgrade to the public).
+///
+/// Bộ lọc — Filters: every query parameter other than `select`, `sort`,
+/// `limit`, `cursor`, `format`, `q` and `version` filters on the column it
+/// names, as `column=op.value`: `eq.x` (or just `x`), `neq.x`, `in.(x,y)`,
+/// `gt.x`, `gte.x`, `lt.x`, `lte.x`, `like.x` (contains, diacritics and case
+/// ignored), `is.null`, `not.null`. For example
+/// `?xa=in.(21550,21583)&nam_bao_cao=gte.2023&sort=-nam_bao_cao&limit=50`.
+/// Filters combine with AND; filtering on a column the caller may not read is a 403.
+///
+/// Pages: pass `next_cursor` (JSON, or the `X-Next-Cursor` header) as `cursor`
+/// with the same parameters; it is null on the last page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/rows",
+    tag = "gateway",
+    params(("slug" = String, Path, description = "The dataset's slug", example = "diem-du-lich"), RowParams),
+    security((), ("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "A page of rows",
+            content(
+                (RowPageDto = "application/json"),
+                (String = "text/csv"),
+                (FileBytes = "application/vnd.apache.parquet"),
+                (FileBytes = "application/vnd.apache.arrow.stream"),
+            ),
+            headers(
+                ("x-dataset-version" = i64, description = "The version read"),
+                ("x-masked-columns" = String, description = "The columns shown masked, comma-separated"),
+                ("x-next-cursor" = String, description = "The cursor of the next page; absent on the last page"),
+            )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn rows(
     State(s): State<AppState>,
     caller: MaybeCaller,
     headers: axum::http::HeaderMap,
-    Path(slug): Path<String>,
-    Query(pairs): Query<Vec<(String, String)>>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let started = Instant::now();
     let actor = caller.actor(&crate::auth::request_id(&headers));
@@ -212,7 +312,7 @@ fn page_response(page: RowPage, format: &str) -> Result<Response, Error> {
                     .into_iter()
                     .map(|r| columns.iter().cloned().zip(r).collect())
                     .collect();
-            Json(RowsDto {
+            Json(RowPageDto {
                 dataset: page.slug.clone(),
                 version: page.version,
                 columns,
@@ -275,34 +375,71 @@ fn arrow_bytes(page: &RowPage) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
-#[derive(Serialize)]
-pub struct RowsDto {
+/// A page of rows read through the gateway.
+#[derive(Serialize, ToSchema)]
+pub struct RowPageDto {
+    /// The dataset's slug.
     pub dataset: String,
+    /// The version read.
     pub version: i64,
+    /// The columns returned, in order.
     pub columns: Vec<String>,
     /// Personal-data columns shown masked.
     pub masked: Vec<String>,
-    /// Why the caller may read: owner, grant:N, province, open, operator.
+    /// Why the caller may read: `owner`, `grant:N`, `province`, `open`, `operator`.
     pub basis: String,
+    /// Rows in this page.
     pub count: usize,
+    /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// One object per row: column → value (text, number, boolean or null).
+    #[schema(value_type = Vec<Object>)]
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[derive(Serialize)]
+/// One row read by its key.
+#[derive(Serialize, ToSchema)]
 pub struct RowDto {
     pub dataset: String,
+    /// The version read.
     pub version: i64,
+    /// The key as given.
     pub key: String,
+    /// Personal-data columns shown masked.
     pub masked: Vec<String>,
+    /// Column → value, only the columns the caller may read.
+    #[schema(value_type = Object)]
     pub row: serde_json::Map<String, serde_json::Value>,
 }
 
+/// Một dòng theo khoá — One row by its key
+///
+/// The row whose key is `key` in the newest version, with the same columns,
+/// row filter and masking as `/rows`; audited. A row outside the caller's rows
+/// is a 404. Open-zone datasets are readable without credentials.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/rows/{key}",
+    tag = "gateway",
+    params(
+        ("slug" = String, Path, description = "The dataset's slug", example = "diem-du-lich"),
+        ("key" = String, Path, description = "The row's key; the parts of a composite key joined with `|`", example = "DL001"),
+    ),
+    security((), ("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The row", body = RowDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn row(
     State(s): State<AppState>,
     caller: MaybeCaller,
     headers: axum::http::HeaderMap,
-    Path((slug, key)): Path<(String, String)>,
+    ApiPath((slug, key)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<RowDto>> {
     let started = Instant::now();
     let actor = caller.actor(&crate::auth::request_id(&headers));
@@ -318,28 +455,53 @@ async fn row(
     }
 }
 
-#[derive(Serialize)]
+/// What the caller may read of a dataset, and why.
+#[derive(Serialize, ToSchema)]
 pub struct AccessDto {
     pub dataset: String,
+    /// Why the caller may read: `owner`, `grant:N`, `province`, `open`, `operator`.
     pub basis: String,
+    /// The columns the caller may read, with their masks.
     pub columns: Vec<AccessColumnDto>,
+    /// The rows the caller may read: column → allowed values (empty: every row).
     pub row_filter: HashMap<String, Vec<String>>,
+    /// The purpose of the grant, when reading through one.
     pub purpose: String,
 }
 
-#[derive(Serialize)]
+/// A readable column.
+#[derive(Serialize, ToSchema)]
 pub struct AccessColumnDto {
     pub name: String,
     /// The mask applied (`cccd`, `phone`, `initials`, `year`, `email`, `hidden`), or null in clear.
     pub mask: Option<String>,
 }
 
-/// What the caller may read of a dataset and why.
+/// Quyền đọc của tôi — What the caller may read of a dataset, and why
+///
+/// The columns (with their masks), the row filter and the basis; a 403 when
+/// the caller may not read the dataset at all (ask with `POST /api/v1/grants/requests`).
+/// Open-zone datasets answer without credentials.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{slug}/access",
+    tag = "gateway",
+    params(("slug" = String, Path, description = "The dataset's slug", example = "diem-du-lich")),
+    security((), ("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "What the caller may read", body = AccessDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn my_access(
     State(s): State<AppState>,
     caller: MaybeCaller,
     headers: axum::http::HeaderMap,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<AccessDto>> {
     let actor = caller.actor(&crate::auth::request_id(&headers));
     let a = s.warehouse.access(&actor, &slug).await?;
@@ -358,63 +520,104 @@ async fn my_access(
 
 // ---------------------------------------------------------------- grants
 
-#[derive(Deserialize)]
+/// A request for access to a dataset, made by the caller's agency (or the
+/// caller's system, with a system key).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantRequestBody {
+    /// The dataset's slug.
+    #[schema(example = "truong-hoc")]
     pub dataset: String,
+    /// Mục đích sử dụng — What the data is for (10 to 1,000 characters).
+    #[schema(min_length = 10, max_length = 1000)]
     pub purpose: String,
+    /// Căn cứ pháp lý — The legal basis, if any.
     #[serde(default)]
     pub legal_basis: String,
+    /// The columns asked for.
     pub columns: Vec<String>,
+    /// The rows asked for: column → a value or a list of values, e.g.
+    /// `{"xa": ["21583"]}`; absent or null for every row.
     #[serde(default)]
+    #[schema(value_type = Option<HashMap<String, Vec<String>>>)]
     pub row_filter: serde_json::Value,
+    /// For how many days (1 to 1,098: three years).
+    #[schema(minimum = 1, maximum = 1098)]
     pub days: i64,
 }
 
-#[derive(Deserialize, Default)]
+/// The owner's decision: what is granted, within what was asked (the request's
+/// terms for whatever is left out).
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
+    /// The columns granted (a subset of those asked).
     pub columns: Option<Vec<String>>,
+    /// The rows granted: column → values.
+    #[schema(value_type = Option<HashMap<String, Vec<String>>>)]
     pub row_filter: Option<serde_json::Value>,
+    /// For how many days (no longer than asked).
     pub days: Option<i64>,
+    /// Personal-data columns granted in clear.
     pub unmasked: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
+/// Why a request is refused or a grant revoked.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
+    /// 5 to 1,000 characters.
+    #[schema(min_length = 5, max_length = 1000)]
     pub reason: String,
 }
 
-#[derive(Serialize)]
+/// A request for access and, once decided, the grant.
+#[derive(Serialize, ToSchema)]
 pub struct GrantDto {
     pub id: i64,
+    /// The dataset's slug.
     pub dataset: String,
     pub dataset_name: String,
+    /// The owner agency's code.
     pub owner: String,
+    /// The consumer agency's code.
     pub consumer_agency: String,
     pub consumer_agency_name: String,
+    /// The consumer system's code, when a system asked.
     pub consumer_system: Option<String>,
     pub purpose: String,
     pub legal_basis: String,
+    /// `pending`, `approved`, `refused` or `revoked`.
     pub status: String,
     /// Active now: approved, not revoked, not expired.
     pub active: bool,
+    /// The terms asked for.
     pub requested: GrantTermsDto,
+    /// The terms granted, once approved.
     pub granted: Option<GrantTermsDto>,
+    /// The name of the user who asked.
     pub requested_by: String,
+    /// Unix seconds.
     pub requested_at: i64,
+    /// Unix seconds.
     pub decided_at: Option<i64>,
+    /// Unix seconds.
     pub expires_at: Option<i64>,
+    /// Unix seconds.
     pub revoked_at: Option<i64>,
+    /// Why it was refused or revoked.
     pub reason: String,
 }
 
-#[derive(Serialize)]
+/// The terms of a request or a grant.
+#[derive(Serialize, ToSchema)]
 pub struct GrantTermsDto {
     pub columns: Vec<String>,
+    /// Column → allowed values; null or empty for every row.
     pub row_filter: serde_json::Value,
+    /// Duration in days.
     pub days: Option<i64>,
+    /// Personal-data columns in clear.
     pub unmasked: Vec<String>,
 }
 
@@ -463,6 +666,26 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     })
 }
 
+/// Xin cấp quyền — Ask for access to a dataset
+///
+/// The owner decides (`approve` or `refuse`); until then the request is
+/// `pending`. With a system's key the request is the system's.
+#[utoipa::path(
+    post,
+    path = "/api/v1/grants/requests",
+    tag = "gateway",
+    request_body(content = GrantRequestBody, content_type = "application/json"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "The request, pending", body = GrantDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn request_grant(
     State(s): State<AppState>,
     c: Caller,
@@ -481,21 +704,55 @@ async fn request_grant(
     Ok((StatusCode::CREATED, Json(grant_dto(&g))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GrantListQuery {
+    /// Only this dataset's (slug).
     pub dataset: Option<String>,
+    /// Only those in this state.
+    #[param(inline, value_type = Option<GrantStatus>)]
     pub status: Option<String>,
 }
 
-#[derive(Serialize)]
+/// The state of a request or grant.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum GrantStatus {
+    Pending,
+    Approved,
+    Refused,
+    Revoked,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct GrantList {
     pub grants: Vec<GrantDto>,
 }
 
+/// Yêu cầu và quyền truy cập — Requests and grants
+///
+/// Those the caller may see: its agency's requests (as consumer), those on its
+/// agency's datasets (as owner), all of them for the DX office and system administrators.
+#[utoipa::path(
+    get,
+    path = "/api/v1/grants",
+    tag = "gateway",
+    params(GrantListQuery),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Requests and grants, newest first", body = GrantList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn list_grants(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<GrantListQuery>,
+    ApiQuery(q): ApiQuery<GrantListQuery>,
 ) -> ApiResult<Json<GrantList>> {
     if let Some(st) = q.status.as_deref() {
         if !["pending", "approved", "refused", "revoked"].contains(&st) {
@@ -511,27 +768,88 @@ async fn list_grants(
     Ok(Json(GrantList { grants: list.iter().map(grant_dto).collect() }))
 }
 
-async fn show_grant(State(s): State<AppState>, c: Caller, Path(id): Path<i64>) -> ApiResult<Json<GrantDto>> {
+/// Một yêu cầu hay quyền — One request or grant
+#[utoipa::path(
+    get,
+    path = "/api/v1/grants/{id}",
+    tag = "gateway",
+    params(("id" = i64, Path, description = "The request's id")),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The request or grant", body = GrantDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+async fn show_grant(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<GrantDto>> {
     Ok(Json(grant_dto(&s.warehouse.grant(&c.actor(), id).await?)))
 }
 
+/// Duyệt — Approve a pending request (the owner)
+///
+/// The body narrows the terms (columns, rows, days) and may unmask personal
+/// columns; an empty body grants what was asked, masked. The grant takes
+/// effect at once; approving is audited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/grants/requests/{id}/approve",
+    tag = "gateway",
+    params(("id" = i64, Path, description = "The request's id")),
+    request_body(content = Option<DecisionBody>, content_type = "application/json",
+        description = "The terms granted; no body, `null` or `{}` for those asked"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The grant", body = GrantDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn approve_grant(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<GrantDto>> {
     c.require_write()?;
-    let b: DecisionBody =
-        if body.iter().all(u8::is_ascii_whitespace) { DecisionBody::default() } else { json_body(&body)? };
+    // No body, or `null`, grants what was asked.
+    let b: DecisionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        DecisionBody::default()
+    } else {
+        json_body::<Option<DecisionBody>>(&body)?.unwrap_or_default()
+    };
     let dec = GrantDecision { columns: b.columns, row_filter: b.row_filter, days: b.days, unmasked: b.unmasked };
     Ok(Json(grant_dto(&s.warehouse.approve_grant(&c.actor(), id, &dec).await?)))
 }
 
+/// Từ chối — Refuse a pending request (the owner), with the reason
+#[utoipa::path(
+    post,
+    path = "/api/v1/grants/requests/{id}/refuse",
+    tag = "gateway",
+    params(("id" = i64, Path, description = "The request's id")),
+    request_body(content = ReasonBody, content_type = "application/json"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The refused request", body = GrantDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn refuse_grant(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<GrantDto>> {
     c.require_write()?;
@@ -539,10 +857,30 @@ async fn refuse_grant(
     Ok(Json(grant_dto(&s.warehouse.refuse_grant(&c.actor(), id, &b.reason).await?)))
 }
 
+/// Thu hồi — Revoke a grant (the owner), with the reason
+///
+/// Takes effect at the consumer's next request.
+#[utoipa::path(
+    post,
+    path = "/api/v1/grants/{id}/revoke",
+    tag = "gateway",
+    params(("id" = i64, Path, description = "The grant's id")),
+    request_body(content = ReasonBody, content_type = "application/json"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The revoked grant", body = GrantDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn revoke_grant(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<GrantDto>> {
     c.require_write()?;
@@ -552,14 +890,19 @@ async fn revoke_grant(
 
 // ---------------------------------------------------------------- systems
 
-#[derive(Serialize)]
+/// An information system (hệ thống thông tin) of an agency: it reads through
+/// the gateway with its own keys.
+#[derive(Serialize, ToSchema)]
 pub struct SystemDto {
     pub id: i64,
+    /// Lower-case letters, digits and `-`.
     pub code: String,
     pub name: String,
+    /// The agency's code.
     pub agency: String,
     pub agency_name: String,
     pub description: String,
+    /// Disabled: its keys no longer work.
     pub disabled: bool,
 }
 
@@ -575,27 +918,68 @@ fn system_dto(s: &System) -> SystemDto {
     }
 }
 
-#[derive(Deserialize)]
+/// A new information system.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SystemBody {
+    /// 2 to 40 lower-case letters, digits and `-`; unique.
+    #[schema(example = "qlth-sgddt", pattern = "^[a-z0-9-]{2,40}$")]
     pub code: String,
+    /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    /// The agency's code; within the caller's scope.
+    #[schema(example = "SGDDT")]
     pub agency: String,
     #[serde(default)]
     pub description: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SystemList {
     pub systems: Vec<SystemDto>,
 }
 
+/// Hệ thống thông tin — Information systems
+///
+/// Those of agencies within the caller's scope (every one for province-wide roles); staff only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/systems",
+    tag = "gateway",
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The systems, by code", body = SystemList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn list_systems(State(s): State<AppState>, c: Caller) -> ApiResult<Json<SystemList>> {
     c.require_staff()?;
     let scope = if c.role().province_wide() { Scope::Province } else { c.scope.clone() };
     Ok(Json(SystemList { systems: s.store.systems(&scope).await?.iter().map(system_dto).collect() }))
 }
 
+/// Đăng ký hệ thống — Register an information system
+///
+/// System administrators and the DX office for any agency, agency
+/// administrators for their own; not with a system's key.
+#[utoipa::path(
+    post,
+    path = "/api/v1/systems",
+    tag = "gateway",
+    request_body(content = SystemBody, content_type = "application/json"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "The system", body = SystemDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn create_system(
     State(s): State<AppState>,
     c: Caller,
@@ -610,16 +994,32 @@ async fn create_system(
     Ok((StatusCode::CREATED, Json(system_dto(&sys))))
 }
 
-#[derive(Deserialize)]
+/// A new key for a system.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SystemKeyBody {
+    /// What the key is for (which server…).
     pub name: String,
+    /// `read` (default) or `read_write`.
     #[serde(default)]
+    #[schema(value_type = Option<KeyAccess>)]
     pub access: Option<String>,
+    /// Requests a minute (1 to 10,000,000); the server's default when absent.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub rate_per_minute: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// What a key may do.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum KeyAccess {
+    Read,
+    ReadWrite,
+}
+
+/// A system's new key; the secret is in this answer only.
+#[derive(Serialize, ToSchema)]
 pub struct SystemKeyDto {
     pub id: i64,
     pub system: String,
@@ -629,10 +1029,30 @@ pub struct SystemKeyDto {
     pub rate_per_minute: Option<i64>,
 }
 
+/// Cấp khoá cho hệ thống — Create a key for a system
+///
+/// The key acts as the system, within its agency, rate-limited. The secret is
+/// shown once; only its hash is stored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/systems/{code}/keys",
+    tag = "gateway",
+    params(("code" = String, Path, description = "The system's code", example = "qlth-sgddt")),
+    request_body(content = SystemKeyBody, content_type = "application/json"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "The key and its secret", body = SystemKeyDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn create_system_key(
     State(s): State<AppState>,
     c: Caller,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<SystemKeyDto>)> {
     c.require_write()?;
@@ -667,36 +1087,70 @@ async fn create_system_key(
 
 // ---------------------------------------------------------------- audit
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
+    /// Only this dataset's entries (slug).
     pub dataset: Option<String>,
+    /// Only actions starting with this, e.g. `rows.read`, `grant.`.
     pub action: Option<String>,
-    /// Unix seconds.
+    /// From this time on, Unix seconds.
     pub since: Option<i64>,
+    /// Before this time, Unix seconds.
     pub until: Option<i64>,
+    /// Entries older than this `seq` (the `next_before` of the previous page).
     pub before: Option<i64>,
+    /// At most this many entries (200 by default, 1 to 100,000).
+    #[param(minimum = 1, maximum = 100_000)]
     pub limit: Option<i64>,
+    /// `json` (default) or `csv` (UTF-8 with BOM, with `prev_hash`).
+    #[param(inline, value_type = Option<AuditFormat>)]
     pub format: Option<String>,
 }
 
-#[derive(Serialize)]
+/// The format of the audit log.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum AuditFormat {
+    Json,
+    Csv,
+}
+
+/// An entry of the audit log (nhật ký truy cập), chained by hash.
+#[derive(Serialize, ToSchema)]
 pub struct AuditDto {
+    /// The entry's number, increasing.
     pub seq: i64,
+    /// When, RFC 3339 in Vietnam's time (UTC+7), to the millisecond.
     pub at: String,
+    /// The request's `X-Request-Id`.
     pub request_id: String,
+    /// The user (or the key's owner); empty for the public.
     pub user: String,
+    /// The system's code, with a system key.
     pub system: String,
+    /// The caller's agency code.
     pub agency: String,
+    /// What was done: `rows.read`, `row.read`, `grant.request`, `grant.approve`, `sso.token`…
     pub action: String,
+    /// `ok`, `denied`, `not_found` or `refused`.
     pub outcome: String,
+    /// The dataset's slug, when there is one.
     pub dataset: String,
+    /// The version read.
     pub version: Option<i64>,
+    /// The columns read.
     pub columns: Vec<String>,
+    /// Rows returned.
     pub row_count: Option<i64>,
+    /// The grant's purpose.
     pub purpose: String,
+    /// The grant read through.
     pub grant_id: Option<i64>,
     pub detail: String,
     pub latency_ms: Option<f64>,
+    /// This entry's hash (SHA-256 over the previous hash and the entry).
     pub hash: String,
 }
 
@@ -728,7 +1182,7 @@ pub fn audit_dto(r: &AuditRecord) -> AuditDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AuditList {
     pub entries: Vec<AuditDto>,
     /// Pass as `before` for the next (older) page.
@@ -767,8 +1221,8 @@ pub async fn visible_audit(s: &AppState, actor: &Actor, p: &AuditParams) -> Resu
         .audit_entries(&AuditQuery {
             datasets,
             action_prefix: p.action.clone().filter(|a| !a.is_empty()),
-            since_us: p.since.map(|t| t * 1_000_000),
-            until_us: p.until.map(|t| t * 1_000_000),
+            since_us: p.since.map(|t| t.saturating_mul(1_000_000)),
+            until_us: p.until.map(|t| t.saturating_mul(1_000_000)),
             before_seq: p.before,
             limit,
         })
@@ -827,7 +1281,28 @@ pub fn audit_csv(list: &[AuditRecord]) -> Result<Vec<u8>, Error> {
     w.into_inner().map_err(Error::internal)
 }
 
-async fn audit_log(State(s): State<AppState>, c: Caller, Query(p): Query<AuditParams>) -> ApiResult<Response> {
+/// Nhật ký truy cập — The audit log
+///
+/// Who read or asked for what, newest first: everything for the DX office and
+/// system administrators; for agency administrators and data officers, the
+/// entries on their agency's datasets. Not with a system's key. As JSON pages
+/// (pass `next_before` as `before`) or as CSV.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "gateway",
+    params(AuditParams),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The entries",
+            content((AuditList = "application/json"), (String = "text/csv"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+async fn audit_log(State(s): State<AppState>, c: Caller, ApiQuery(p): ApiQuery<AuditParams>) -> ApiResult<Response> {
     let list = visible_audit(&s, &c.actor(), &p).await?;
     match p.format.as_deref().unwrap_or("json") {
         "json" => {
@@ -874,6 +1349,7 @@ mod tests {
         assert!(parse_row_query(&pairs(&[("format", "xml")])).is_err());
         assert!(parse_row_query(&pairs(&[("limit", "1"), ("limit", "2")])).is_err());
         assert!(parse_row_query(&pairs(&[("x", "in.(a")])).is_err());
+        assert_eq!(parse_row_query(&pairs(&[("cursor", "\u{10000}")])).unwrap_err().field.as_deref(), Some("cursor"));
     }
 
     #[test]

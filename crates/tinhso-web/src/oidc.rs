@@ -4,18 +4,20 @@
 //! live in `tinhso_sso`; this module speaks HTTP and audits logins and tokens.
 
 use askama::Template;
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{FromRequest, OriginalUri, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tinhso_sso::{AuthFailure, AuthParams, AuthRequest, OAuthError};
 use tinhso_store::User;
 use tinhso_warehouse::Audit;
+use utoipa::ToSchema;
 
 use crate::auth::{actor_of, cookie, PageCaller, L, SESSION_COOKIE};
+use crate::openapi::{BadRequest, Forbidden, TooManyRequests, Unauthorized};
 use crate::pages::{ctx, error_page, render, Ctx};
 use crate::AppState;
 
@@ -25,7 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/oidc/jwks", get(jwks))
         .route("/oidc/authorize", get(authorize).post(consent_submit))
         .route("/oidc/token", axum::routing::post(token))
-        .route("/oidc/userinfo", get(userinfo).post(userinfo))
+        .route("/oidc/userinfo", get(userinfo).post(userinfo_post))
         .route("/oidc/revoke", axum::routing::post(revoke))
         .route("/oidc/introspect", axum::routing::post(introspect))
         .route("/oidc/logout", get(logout))
@@ -33,20 +35,31 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/oidc/clients", get(list_clients).post(create_client))
 }
 
-#[derive(serde::Serialize)]
+/// An application registered for single sign-on (an OpenID Connect client).
+#[derive(Serialize, ToSchema)]
+#[schema(as = OidcClient)]
 struct ClientDto {
+    /// `tsc_…`
     client_id: String,
     name: String,
+    /// A public client (an app in the browser or on a phone): no secret, PKCE required.
     public: bool,
+    /// A first-party application: no consent screen.
     first_party: bool,
     redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may return.
     post_logout_uris: Vec<String>,
+    /// The scopes it may ask for.
     scopes: Vec<String>,
+    /// Its address on the portal.
     home_url: String,
+    /// Only users with these roles may sign in (empty: any role).
     roles: Vec<String>,
+    /// Only users of these agencies (codes) may sign in (empty: any agency).
     agencies: Vec<String>,
-    /// Shown once, at registration; only its hash is stored.
+    /// Shown once, at registration; only its hash is stored. Absent for public clients and in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = String)]
     client_secret: Option<String>,
 }
 
@@ -66,25 +79,36 @@ fn client_dto(c: &tinhso_store::OidcClient, secret: Option<String>) -> ClientDto
     }
 }
 
-#[derive(Deserialize)]
+/// A new application.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OidcClientBody)]
 struct ClientBody {
+    /// 1 to 200 characters.
     name: String,
+    /// At least one: `https://…` (or `http://localhost…`), exact match at authorize.
+    #[schema(example = json!(["https://app.example.gov.vn/callback"]))]
     redirect_uris: Vec<String>,
     #[serde(default)]
     post_logout_uris: Vec<String>,
+    /// A public client: no secret, PKCE required.
     #[serde(default)]
     public: bool,
+    /// No consent screen.
     #[serde(default)]
     first_party: bool,
+    /// `openid`, `profile`, `email`, `offline_access`, `gateway`; the first four by default.
     #[serde(default)]
     scopes: Option<Vec<String>>,
     #[serde(default)]
     home_url: String,
+    /// Only users with these roles may sign in.
     #[serde(default)]
     roles: Vec<String>,
+    /// Only users of these agencies (codes) may sign in.
     #[serde(default)]
     agencies: Vec<String>,
+    /// The information system (code) that `client_credentials` tokens act as, for the gateway.
     #[serde(default)]
     system: Option<String>,
 }
@@ -97,6 +121,21 @@ fn require_admin(c: &crate::auth::Caller) -> Result<(), tinhso_domain::Error> {
     }
 }
 
+/// Ứng dụng đăng nhập một lần — Applications registered for single sign-on
+///
+/// System administrators only, not with a system's key.
+#[utoipa::path(
+    get,
+    path = "/api/v1/oidc/clients",
+    tag = "sso",
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The applications", body = Vec<ClientDto>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn list_clients(
     State(s): State<AppState>,
     c: crate::auth::Caller,
@@ -105,7 +144,23 @@ async fn list_clients(
     Ok(Json(s.store.oidc_clients().await?.iter().map(|x| client_dto(x, None)).collect()))
 }
 
-/// Registers an application (system administrators only); the secret is in this answer only.
+/// Đăng ký ứng dụng — Register an application (system administrators only)
+///
+/// A confidential client's secret is in this answer only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/oidc/clients",
+    tag = "sso",
+    request_body(content = ClientBody, content_type = "application/json"),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "The application, with its secret", body = ClientDto),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn create_client(
     State(s): State<AppState>,
     c: crate::auth::Caller,
@@ -165,6 +220,143 @@ async fn create_client(
     Ok((StatusCode::CREATED, Json(client_dto(&client, secret))))
 }
 
+// ---------------------------------------------------------------- the protocol
+
+/// An OAuth 2.0 error (RFC 6749 §5.2): the endpoints of the protocol answer
+/// errors this way, not as problem documents.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+    /// `unsupported_grant_type`, `invalid_scope`, `invalid_token`, `slow_down`, `server_error`…
+    #[schema(example = "invalid_request")]
+    error: String,
+    /// What went wrong, in Vietnamese and English.
+    error_description: String,
+}
+
+/// The provider's metadata (OpenID Connect Discovery 1.0).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct OidcDiscovery {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    userinfo_endpoint: String,
+    jwks_uri: String,
+    end_session_endpoint: String,
+    revocation_endpoint: String,
+    introspection_endpoint: String,
+    response_types_supported: Vec<String>,
+    grant_types_supported: Vec<String>,
+    subject_types_supported: Vec<String>,
+    id_token_signing_alg_values_supported: Vec<String>,
+    token_endpoint_auth_methods_supported: Vec<String>,
+    code_challenge_methods_supported: Vec<String>,
+    scopes_supported: Vec<String>,
+    claims_supported: Vec<String>,
+    ui_locales_supported: Vec<String>,
+    authorization_response_iss_parameter_supported: bool,
+}
+
+/// The public keys that sign ID tokens (RFC 7517).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Jwks {
+    /// RSA keys (`kty`, `kid`, `use`, `alg`, `n`, `e`).
+    #[schema(value_type = Vec<Object>)]
+    keys: Vec<serde_json::Value>,
+}
+
+/// Tokens (RFC 6749 §5.1).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct TokenResponse {
+    /// Opaque; send as `Authorization: Bearer …`.
+    access_token: String,
+    /// `Bearer`.
+    token_type: String,
+    /// Seconds.
+    expires_in: i64,
+    /// The scopes granted, space-separated.
+    scope: String,
+    /// With `offline_access`; single use (rotated at each refresh).
+    #[schema(required = false)]
+    refresh_token: String,
+    /// With `openid`: a JWT signed with RS256 (keys at `/oidc/jwks`).
+    #[schema(required = false)]
+    id_token: String,
+}
+
+/// The signed-in user's claims (scopes `profile`, `email`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct UserInfo {
+    /// The user's id.
+    sub: String,
+    #[schema(required = false)]
+    name: String,
+    #[schema(required = false)]
+    preferred_username: String,
+    #[schema(required = false)]
+    email: String,
+    /// The user's agency code.
+    #[schema(required = false)]
+    agency: String,
+    #[schema(required = false)]
+    roles: Vec<String>,
+    /// The GSO code of the agency's administrative unit.
+    #[schema(required = false)]
+    admin_unit: String,
+}
+
+/// Token introspection (RFC 7662); only `active` when the token is not active
+/// or is another client's.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct Introspection {
+    active: bool,
+    #[schema(required = false)]
+    client_id: String,
+    #[schema(required = false)]
+    scope: String,
+    /// `Bearer` or `refresh_token`.
+    #[schema(required = false)]
+    token_type: String,
+    /// Unix seconds.
+    #[schema(required = false)]
+    exp: i64,
+    /// Unix seconds.
+    #[schema(required = false)]
+    iat: i64,
+    #[schema(required = false)]
+    iss: String,
+    #[schema(required = false)]
+    sub: String,
+    #[schema(required = false)]
+    username: String,
+}
+
+/// A form body whose rejections (not a form, a field given twice…) are
+/// RFC 6749 `invalid_request` errors, not axum's plain text.
+struct OAuthForm<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for OAuthForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(req, state).await {
+            Ok(Form(v)) => Ok(OAuthForm(v)),
+            Err(e) => Err(oauth_error(&OAuthError::new(
+                400,
+                "invalid_request",
+                format!("Nội dung biểu mẫu không hợp lệ: {}", e.body_text()),
+                format!("Invalid form body: {}", e.body_text()),
+            ))),
+        }
+    }
+}
+
 /// An RFC 6749 error response (JSON, no caching).
 fn oauth_error(e: &OAuthError) -> Response {
     let body = serde_json::json!({"error": e.error, "error_description": e.description()});
@@ -183,10 +375,29 @@ fn no_store(v: serde_json::Value) -> Response {
     r
 }
 
+/// Cấu hình OpenID — The provider's metadata (OpenID Connect Discovery)
+#[utoipa::path(
+    get,
+    path = "/.well-known/openid-configuration",
+    operation_id = "oidc_discovery",
+    tag = "sso",
+    responses((status = 200, description = "The metadata", body = OidcDiscovery))
+)]
 async fn discovery(State(s): State<AppState>) -> Response {
     Json(s.sso.discovery()).into_response()
 }
 
+/// Khoá công khai — The keys that sign ID tokens (JWKS)
+#[utoipa::path(
+    get,
+    path = "/oidc/jwks",
+    operation_id = "oidc_jwks",
+    tag = "sso",
+    responses(
+        (status = 200, description = "The key set", body = Jwks),
+        (status = 500, description = "Lỗi hệ thống — Internal error", body = OAuthErrorBody),
+    )
+)]
 async fn jwks(State(s): State<AppState>) -> Response {
     match s.sso.jwks().await {
         Ok(v) => Json(v).into_response(),
@@ -341,16 +552,28 @@ async fn consent_submit(
     complete(&s, &headers, &caller.user, &req).await
 }
 
-#[derive(Deserialize, Default)]
+/// The form of the token, revocation and introspection endpoints
+/// (`application/x-www-form-urlencoded`).
+#[derive(Deserialize, Default, ToSchema)]
 struct TokenForm {
+    /// `authorization_code`, `refresh_token` or `client_credentials` (token endpoint).
+    #[schema(example = "client_credentials")]
     grant_type: Option<String>,
+    /// The authorization code (`authorization_code`).
     code: Option<String>,
+    /// The redirect URI given at authorize (`authorization_code`).
     redirect_uri: Option<String>,
+    /// The PKCE verifier (`authorization_code`; required for public clients).
     code_verifier: Option<String>,
+    /// The refresh token (`refresh_token`).
     refresh_token: Option<String>,
+    /// Space-separated scopes (`client_credentials`).
     scope: Option<String>,
+    /// The client's id, when not sent with HTTP Basic.
     client_id: Option<String>,
+    /// The client's secret (`client_secret_post`), when not sent with HTTP Basic.
     client_secret: Option<String>,
+    /// The token to revoke or introspect.
     token: Option<String>,
 }
 
@@ -383,7 +606,30 @@ fn client_credentials(headers: &HeaderMap, f: &TokenForm) -> Result<(String, Opt
     Ok((id, f.client_secret.clone().filter(|s| !s.is_empty())))
 }
 
-async fn token(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+/// Cấp mã — The token endpoint (RFC 6749)
+///
+/// Grants `authorization_code` (with PKCE), `refresh_token` (rotated: each
+/// refresh token works once) and `client_credentials` (confidential clients,
+/// e.g. with scope `gateway` for an information system). The client
+/// authenticates with HTTP Basic (`client_secret_basic`) or the form fields
+/// (`client_secret_post`; a public client sends only `client_id`). At most
+/// 300 requests a minute per client. Audited.
+#[utoipa::path(
+    post,
+    path = "/oidc/token",
+    operation_id = "oidc_token",
+    tag = "sso",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "The tokens", body = TokenResponse),
+        (status = 400, description = "Yêu cầu không hợp lệ — `invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`…", body = OAuthErrorBody),
+        (status = 401, description = "Ứng dụng không xác thực được — `invalid_client`", body = OAuthErrorBody),
+        (status = 429, description = "Quá nhiều yêu cầu — `slow_down`", body = OAuthErrorBody),
+        (status = 500, description = "Lỗi hệ thống — `server_error`", body = OAuthErrorBody),
+    )
+)]
+async fn token(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAuthForm<TokenForm>) -> Response {
     let result = async {
         let (id, secret) = client_credentials(&headers, &f)?;
         crate::gateway::rate_limit(&format!("oidc-token:{id}"), 300)
@@ -451,6 +697,22 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| t.trim().to_string())
 }
 
+/// Thông tin người dùng — The signed-in user's claims (OpenID Connect UserInfo)
+///
+/// With an access token from `/oidc/token` (not an API key): `sub`, and the
+/// claims of the scopes granted.
+#[utoipa::path(
+    get,
+    path = "/oidc/userinfo",
+    operation_id = "oidc_userinfo",
+    tag = "sso",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The claims", body = UserInfo),
+        (status = 401, description = "Mã truy cập không hợp lệ — `invalid_token`", body = OAuthErrorBody),
+        (status = 500, description = "Lỗi hệ thống — `server_error`", body = OAuthErrorBody),
+    )
+)]
 async fn userinfo(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let Some(t) = bearer(&headers) else {
         return oauth_error(&OAuthError::new(
@@ -466,7 +728,42 @@ async fn userinfo(State(s): State<AppState>, headers: HeaderMap) -> Response {
     }
 }
 
-async fn revoke(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+/// Thông tin người dùng (POST) — The UserInfo endpoint, by POST
+#[utoipa::path(
+    post,
+    path = "/oidc/userinfo",
+    operation_id = "oidc_userinfo_post",
+    tag = "sso",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The claims", body = UserInfo),
+        (status = 401, description = "Mã truy cập không hợp lệ — `invalid_token`", body = OAuthErrorBody),
+        (status = 500, description = "Lỗi hệ thống — `server_error`", body = OAuthErrorBody),
+    )
+)]
+async fn userinfo_post(state: State<AppState>, headers: HeaderMap) -> Response {
+    userinfo(state, headers).await
+}
+
+/// Thu hồi mã — Revoke a token (RFC 7009)
+///
+/// The client's own access or refresh token (`token`); a refresh token
+/// revokes its whole family. An unknown or foreign token is not an error.
+#[utoipa::path(
+    post,
+    path = "/oidc/revoke",
+    operation_id = "oidc_revoke",
+    tag = "sso",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "Revoked (or nothing to revoke); no body"),
+        (status = 400, description = "Yêu cầu không hợp lệ — `invalid_request`", body = OAuthErrorBody),
+        (status = 401, description = "Ứng dụng không xác thực được — `invalid_client`", body = OAuthErrorBody),
+        (status = 500, description = "Lỗi hệ thống — `server_error`", body = OAuthErrorBody),
+    )
+)]
+async fn revoke(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAuthForm<TokenForm>) -> Response {
     let r = async {
         let (id, secret) = client_credentials(&headers, &f)?;
         let client = s.sso.authenticate_client(&id, secret.as_deref()).await?;
@@ -484,7 +781,24 @@ async fn revoke(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Tok
     }
 }
 
-async fn introspect(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+/// Kiểm tra mã — Introspect a token (RFC 7662)
+///
+/// For the client's own tokens only; any other token is `{"active": false}`.
+#[utoipa::path(
+    post,
+    path = "/oidc/introspect",
+    operation_id = "oidc_introspect",
+    tag = "sso",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "The token's state", body = Introspection),
+        (status = 400, description = "Yêu cầu không hợp lệ — `invalid_request`", body = OAuthErrorBody),
+        (status = 401, description = "Ứng dụng không xác thực được — `invalid_client`", body = OAuthErrorBody),
+        (status = 500, description = "Lỗi hệ thống — `server_error`", body = OAuthErrorBody),
+    )
+)]
+async fn introspect(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAuthForm<TokenForm>) -> Response {
     let r = async {
         let (id, secret) = client_credentials(&headers, &f)?;
         let client = s.sso.authenticate_client(&id, secret.as_deref()).await?;

@@ -8,7 +8,8 @@
 //!    and an `IntoParams` query struct), `request_body`, `responses(...)`, and
 //!    `security(("api_key" = []), ("session" = []))` when it takes a `Caller`.
 //!    Errors use the shared responses below: `(status = 404, response = NotFound)`.
-//!    A 500 is added to every operation here, so handlers do not list it.
+//!    A 500 is added to every operation here, and a 429 (the key's rate limit)
+//!    to every operation that accepts an API key, so handlers need not list them.
 //!    Derive `ToSchema` on its DTOs (`IntoParams` on query structs) and take
 //!    `ApiQuery`/`ApiPath`/`JsonBody` so that bad input is a 400 problem, not
 //!    axum's plain text.
@@ -73,14 +74,37 @@ with the `X-CSRF-Token` header on writes.",
         crate::datasets::preview,
         crate::datasets::agency_quality,
         crate::datasets::sql,
+        crate::gateway::rows,
+        crate::gateway::row,
+        crate::gateway::my_access,
+        crate::gateway::list_grants,
+        crate::gateway::request_grant,
+        crate::gateway::show_grant,
+        crate::gateway::approve_grant,
+        crate::gateway::refuse_grant,
+        crate::gateway::revoke_grant,
+        crate::gateway::list_systems,
+        crate::gateway::create_system,
+        crate::gateway::create_system_key,
+        crate::gateway::audit_log,
+        crate::oidc::list_clients,
+        crate::oidc::create_client,
+        crate::oidc::discovery,
+        crate::oidc::jwks,
+        crate::oidc::token,
+        crate::oidc::userinfo,
+        crate::oidc::userinfo_post,
+        crate::oidc::revoke,
+        crate::oidc::introspect,
+        dcat_catalogue,
         crate::ops::healthz,
         crate::ops::metrics_text,
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, InternalError),
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooManyRequests, InternalError),
     ),
-    modifiers(&SecuritySchemes, &InternalErrors),
+    modifiers(&SecuritySchemes, &InternalErrors, &RateLimits),
     tags(
         (name = "admin-units", description = "Đơn vị hành chính (công khai) — Administrative units and the 2025 crosswalk (public)"),
         (name = "agencies", description = "Cơ quan, đơn vị — Agencies, within the caller's scope"),
@@ -89,10 +113,32 @@ with the `X-CSRF-Token` header on writes.",
         (name = "datasets", description = "Kho dữ liệu dùng chung — The shared data warehouse: catalogue, uploads, versions, rejected rows, rows"),
         (name = "quality", description = "Chất lượng dữ liệu — Data quality"),
         (name = "sql", description = "Truy vấn SQL — SQL over the warehouse"),
+        (name = "gateway", description = "Cổng chia sẻ dữ liệu — The data sharing gateway: rows for other agencies' systems \
+(deny by default, granted column by column and row by row, personal data masked, every read audited), \
+access requests and grants, information systems and their keys, the audit log"),
+        (name = "sso", description = "Đăng nhập một lần — Single sign-on: the OpenID Connect provider's protocol endpoints \
+(errors as RFC 6749 JSON, not problem documents) and the registered applications. The browser endpoints \
+`/oidc/authorize`, `/oidc/logout` and `/portal` are pages, not listed here."),
         (name = "ops", description = "Vận hành — Health and metrics"),
     ),
 )]
 pub struct ApiDoc;
+
+/// Danh mục dữ liệu mở (DCAT) — The open zone as a DCAT catalogue (JSON-LD)
+///
+/// The datasets of the open zone with their distributions, whoever asks; for
+/// national open-data portals and harvesters (DCAT-AP). Served by the
+/// CKAN-compatible API (`ckan.rs`), whose other routes are outside `/api/v1/`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalogue/dcat.jsonld",
+    operation_id = "dcat_catalogue",
+    tag = "datasets",
+    responses((status = 200, description = "The catalogue (`dcat:Catalog`)",
+        content((serde_json::Value = "application/ld+json"))))
+)]
+#[allow(dead_code)]
+fn dcat_catalogue() {}
 
 /// The API key (`Authorization: Bearer tsk_…`) and the browser session cookie.
 struct SecuritySchemes;
@@ -121,11 +167,35 @@ impl Modify for SecuritySchemes {
                  `X-CSRF-Token` header (the page's `<meta name=\"csrf-token\">`).",
             ))),
         );
+        components.add_security_scheme(
+            "client_basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some(
+                        "Ứng dụng SSO — An OpenID Connect client: `client_id:client_secret` with HTTP Basic \
+                         (`client_secret_basic`), or both as form fields (`client_secret_post`).",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "access_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Mã truy cập SSO — An access token from `/oidc/token` (`Authorization: Bearer …`).",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
 /// Every operation may fail inside (the database is down…): a 500 problem
-/// that never shows internals.
+/// that never shows internals, unless the operation declares its own 500
+/// (the OAuth endpoints answer errors in RFC 6749's form).
 struct InternalErrors;
 
 impl Modify for InternalErrors {
@@ -144,7 +214,46 @@ impl Modify for InternalErrors {
             .into_iter()
             .flatten()
             {
-                op.responses.responses.insert("500".into(), RefOr::Ref(Ref::from_response_name("InternalError")));
+                op.responses
+                    .responses
+                    .entry("500".into())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("InternalError")));
+            }
+        }
+    }
+}
+
+/// Every request with an API key counts against the key's rate limit
+/// (`auth.rs`), so every operation that accepts one may answer 429.
+struct RateLimits;
+
+impl Modify for RateLimits {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let with_key = op
+                    .security
+                    .iter()
+                    .flatten()
+                    .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("api_key").is_some()));
+                if with_key {
+                    op.responses
+                        .responses
+                        .entry("429".into())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name("TooManyRequests")));
+                }
             }
         }
     }
@@ -175,6 +284,7 @@ problem_responses! {
     Forbidden => "Không có quyền — Outside the caller's role, scope or key access",
     NotFound => "Không tìm thấy — No such resource (or not visible to the caller)",
     Conflict => "Xung đột — Already exists, or conflicts with stored data",
+    TooManyRequests => "Quá nhiều yêu cầu — The API key's rate limit (requests per minute) is reached; retry shortly",
     InternalError => "Lỗi hệ thống — Internal error; details are only in the server log",
 }
 
