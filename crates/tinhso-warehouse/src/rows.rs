@@ -135,7 +135,7 @@ fn decode_cursor(c: &str) -> Result<(i64, usize)> {
             "The page cursor is invalid: use the next_cursor value of the previous page.",
         )
     };
-    if c.len() > 64 || !c.len().is_multiple_of(2) {
+    if c.len() > 64 || !c.is_ascii() || !c.len().is_multiple_of(2) {
         return Err(bad());
     }
     let bytes: Option<Vec<u8>> = (0..c.len()).step_by(2).map(|i| u8::from_str_radix(&c[i..i + 2], 16).ok()).collect();
@@ -486,5 +486,6 @@ mod tests {
         assert!(decode_cursor("zz").is_err());
         assert!(decode_cursor("abc").is_err());
         assert!(decode_cursor(&"ab".repeat(40)).is_err());
+        assert!(decode_cursor("\u{10000}").is_err(), "a multi-byte character is not a cursor (no panic)");
     }
 }
