@@ -12,7 +12,7 @@ use tinhso_store::OidcClientInput;
 use super::{client, hidden, spawn, App, PW};
 
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
-const VERIFIER: &str = "dBjftJeZ4CVP-1mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 async fn register(app: &App, public: bool, first_party: bool) -> (String, Option<String>) {
     let input = OidcClientInput {
