@@ -63,37 +63,11 @@ fn list(r: &AnyRow, col: &str) -> Result<Vec<String>> {
 }
 
 fn serde_json_list(text: &str) -> Result<Vec<String>> {
-    // A JSON array of strings, written by this module only.
-    let t = text.trim();
-    let inner = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(|| Error::internal("bad list"))?;
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut in_str = false;
-    let mut esc = false;
-    for c in inner.chars() {
-        if in_str {
-            if esc {
-                cur.push(c);
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-                out.push(std::mem::take(&mut cur));
-            } else {
-                cur.push(c);
-            }
-        } else if c == '"' {
-            in_str = true;
-        }
-    }
-    Ok(out)
+    serde_json::from_str(text).map_err(Error::internal)
 }
 
 fn json_list(v: &[String]) -> String {
-    let items: Vec<String> =
-        v.iter().map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))).collect();
-    format!("[{}]", items.join(","))
+    serde_json::to_string(v).expect("a list of strings is JSON")
 }
 
 fn client_from(r: &AnyRow) -> Result<OidcClient> {

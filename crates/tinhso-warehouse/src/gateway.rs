@@ -401,12 +401,7 @@ impl Warehouse {
 
     /// Records a refused or failed attempt (the error passes through).
     pub async fn audit_failure(&self, actor: &Actor, action: &'static str, dataset: &str, e: Error) -> Error {
-        let outcome = match e.kind {
-            ErrorKind::Forbidden | ErrorKind::Unauthenticated => "denied",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::TooMany => "refused",
-            ErrorKind::Internal => "error",
-        };
+        let outcome = outcome_of(e.kind);
         let a = Audit { action, dataset: dataset.to_string(), detail: scrub(&e.en), ..Default::default() };
         if let Err(audit_err) = self.audit(actor, a, outcome, None).await {
             return audit_err;
@@ -620,6 +615,16 @@ pub fn scrub(text: &str) -> String {
         .map(|w| if w.contains('@') && w.contains('.') { mask(MaskKind::Email, w) } else { w.to_string() })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// How a failed request is recorded (audit outcome, metrics label).
+pub fn outcome_of(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Forbidden | ErrorKind::Unauthenticated => "denied",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::Invalid | ErrorKind::Conflict | ErrorKind::TooMany => "refused",
+        ErrorKind::Internal => "error",
+    }
 }
 
 /// Whether a role may see every dataset's audit trail.

@@ -109,14 +109,6 @@ fn count(actor: &Actor, dataset: &str, outcome: &str, rows: usize, started: Inst
     metrics::histogram!("tinhso_gateway_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
 }
 
-fn outcome_of(e: &Error) -> &'static str {
-    match e.kind {
-        ErrorKind::Forbidden | ErrorKind::Unauthenticated => "denied",
-        ErrorKind::NotFound => "not_found",
-        _ => "refused",
-    }
-}
-
 // ---------------------------------------------------------------- rows
 
 const RESERVED: [&str; 7] = ["select", "sort", "limit", "cursor", "format", "q", "version"];
@@ -296,7 +288,7 @@ async fn rows(
             Ok(page_response(page, &format)?)
         }
         Err(e) => {
-            count(&actor, &slug, outcome_of(&e), 0, started);
+            count(&actor, &slug, tinhso_warehouse::gateway::outcome_of(e.kind), 0, started);
             Err(e.into())
         }
     }
@@ -449,7 +441,7 @@ async fn row(
             Ok(Json(RowDto { dataset: slug, version, key, masked, row: cells.into_iter().collect() }))
         }
         Err(e) => {
-            count(&actor, &slug, outcome_of(&e), 0, started);
+            count(&actor, &slug, tinhso_warehouse::gateway::outcome_of(e.kind), 0, started);
             Err(e.into())
         }
     }

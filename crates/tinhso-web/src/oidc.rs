@@ -691,12 +691,6 @@ async fn token(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAut
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, t) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| t.trim().to_string())
-}
-
 /// Thông tin người dùng — The signed-in user's claims (OpenID Connect UserInfo)
 ///
 /// With an access token from `/oidc/token` (not an API key): `sub`, and the
@@ -714,7 +708,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     )
 )]
 async fn userinfo(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(t) = bearer(&headers) else {
+    let Some(t) = crate::auth::bearer(&headers) else {
         return oauth_error(&OAuthError::new(
             401,
             "invalid_token",
