@@ -89,6 +89,11 @@ impl Access {
     pub fn column(&self, name: &str) -> Option<&ColumnAccess> {
         self.columns.iter().find(|c| c.name == name)
     }
+    /// What this access lets the caller see (basis, columns, masks, rows), as
+    /// text: equal fingerprints see the same data of a version.
+    pub fn fingerprint(&self) -> String {
+        format!("{:?}|{:?}|{:?}", self.basis, self.columns, self.row_filter)
+    }
     pub fn masked(&self) -> Vec<String> {
         self.columns.iter().filter(|c| c.mask.is_some()).map(|c| c.name.clone()).collect()
     }

@@ -34,7 +34,7 @@ pub use gateway::{Access, Audit, Basis, ColumnAccess};
 pub use grants::{GrantDecision, GrantRequest};
 pub use quality::{Report, Scores};
 pub use rows::{Filter, Op, RowPage, RowQuery, MAX_PAGE_FILE, MAX_PAGE_JSON};
-pub use sql::{QueryLimits, QueryResult};
+pub use sql::{QueryLimits, QueryResult, TableRead};
 pub use table::WriteMode;
 
 pub use deltalake;
@@ -183,6 +183,11 @@ impl Warehouse {
             wh.reconcile(&d).await?;
         }
         Ok(wh)
+    }
+
+    /// The province's code (e.g. "52").
+    pub fn province(&self) -> &str {
+        &self.province
     }
 
     pub fn store(&self) -> &Store {
@@ -711,6 +716,15 @@ impl Warehouse {
         match sql::run(self, actor, text, &self.limits).await {
             Ok(r) => Ok(r),
             Err(e) => Err(self.audit_failure(actor, "sql.read", "", e).await),
+        }
+    }
+
+    /// Runs `text` like [`Warehouse::sql`], auditing each dataset read as
+    /// `action` with `why` (e.g. "dashboard giam-sat-tthc, panel dung-han").
+    pub async fn sql_as(&self, actor: &Actor, text: &str, action: &'static str, why: &str) -> Result<QueryResult> {
+        match sql::run_as(self, actor, text, &self.limits, action, why).await {
+            Ok(r) => Ok(r),
+            Err(e) => Err(self.audit_failure(actor, action, "", e).await),
         }
     }
 

@@ -52,6 +52,21 @@ pub struct QueryResult {
     pub schema: Option<SchemaRef>,
     #[serde(skip)]
     pub batches: Vec<RecordBatch>,
+    /// The datasets the query read, each with the version and the caller's access.
+    #[serde(skip)]
+    pub tables: Vec<TableRead>,
+    /// The query read a live system table (traffic, quality): its result may change without a new version.
+    #[serde(skip)]
+    pub live: bool,
+}
+
+/// A dataset a query read: its slug, the version read and the fingerprint of
+/// the caller's access (columns, masks, rows), for result caches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableRead {
+    pub slug: String,
+    pub version: Option<i64>,
+    pub access: String,
 }
 
 /// A DataFusion session with the memory limit.
@@ -157,8 +172,103 @@ async fn usage_table(wh: &Warehouse, actor: &Actor) -> Result<Arc<dyn deltalake:
     Ok(Arc::new(t))
 }
 
+/// The catalogue's quality as a table (`chat_luong_du_lieu` or `dataset_quality`):
+/// one row per dataset the caller may see, with its newest version, rows, the
+/// four scores ("đúng, đủ, sạch, sống"), the last update and whether it is stale.
+pub const QUALITY_TABLES: [&str; 2] = ["chat_luong_du_lieu", "dataset_quality"];
+
+async fn quality_table(
+    wh: &Warehouse,
+    actor: &Actor,
+) -> Result<Arc<dyn deltalake::datafusion::catalog::TableProvider>> {
+    use deltalake::arrow::array::{BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray};
+    use deltalake::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    let sets = wh.datasets(actor).await?;
+    let now = tinhso_store::now();
+    let text = |f: &dyn Fn(&crate::Dataset) -> String| -> ArrayRef {
+        Arc::new(StringArray::from(sets.iter().map(f).collect::<Vec<_>>()))
+    };
+    let int = |f: &dyn Fn(&crate::Dataset) -> Option<i64>| -> ArrayRef {
+        Arc::new(Int64Array::from(sets.iter().map(f).collect::<Vec<_>>()))
+    };
+    let score = |f: fn(&crate::quality::Scores) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from(sets.iter().map(|d| d.scores.as_ref().map(f)).collect::<Vec<_>>()))
+    };
+    let ts = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("bo_du_lieu", DataType::Utf8, false),
+        Field::new("ten", DataType::Utf8, false),
+        Field::new("ten_en", DataType::Utf8, false),
+        Field::new("co_quan", DataType::Utf8, false),
+        Field::new("ten_co_quan", DataType::Utf8, false),
+        Field::new("linh_vuc", DataType::Utf8, false),
+        Field::new("vung", DataType::Utf8, false),
+        Field::new("tan_suat", DataType::Utf8, false),
+        Field::new("phien_ban", DataType::Int64, true),
+        Field::new("so_dong", DataType::Int64, true),
+        Field::new("so_dong_loi", DataType::Int64, true),
+        Field::new("diem_dung", DataType::Int64, true),
+        Field::new("diem_du", DataType::Int64, true),
+        Field::new("diem_sach", DataType::Int64, true),
+        Field::new("diem_song", DataType::Int64, true),
+        Field::new("diem_chung", DataType::Int64, true),
+        Field::new("cap_nhat_luc", ts.clone(), true),
+        Field::new("so_ngay_chua_cap_nhat", DataType::Int64, true),
+        Field::new("cham_cap_nhat", DataType::Boolean, false),
+    ]));
+    let updated: Vec<Option<i64>> = sets.iter().map(|d| d.latest.as_ref().map(|l| l.created_at)).collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            text(&|d| d.record.slug.clone()),
+            text(&|d| d.record.name_vi.clone()),
+            text(&|d| d.record.name_en.clone()),
+            text(&|d| d.record.owner_code.clone()),
+            text(&|d| d.record.owner_name.clone()),
+            text(&|d| d.record.sector.clone()),
+            text(&|d| d.record.zone.clone()),
+            text(&|d| d.record.frequency.clone()),
+            int(&|d| d.latest.as_ref().and_then(|l| l.version)),
+            int(&|d| d.latest.as_ref().map(|l| l.rows_accepted)),
+            int(&|d| d.latest.as_ref().map(|l| l.rows_rejected)),
+            score(|s| s.correct),
+            score(|s| s.complete),
+            score(|s| s.clean),
+            score(|s| s.live),
+            score(|s| s.score),
+            Arc::new(
+                TimestampMicrosecondArray::from(updated.iter().map(|t| t.map(|t| t * 1_000_000)).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ),
+            Arc::new(Int64Array::from(
+                updated.iter().map(|t| t.map(|t| (now - t).max(0) / 86_400)).collect::<Vec<_>>(),
+            )),
+            // Stale: never loaded, or older than its declared period.
+            Arc::new(BooleanArray::from(
+                sets.iter().map(|d| d.scores.as_ref().is_none_or(|s| s.live < 100)).collect::<Vec<_>>(),
+            )),
+        ],
+    )
+    .map_err(Error::internal)?;
+    let t = deltalake::datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]]).map_err(sql_error)?;
+    Ok(Arc::new(t))
+}
+
 /// Runs `text` for `actor`.
 pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits) -> Result<QueryResult> {
+    run_as(wh, actor, text, limits, "sql.read", "").await
+}
+
+/// Runs `text` for `actor`, auditing each dataset read as `action` with `why`
+/// (e.g. the dashboard panel) in the entry's detail.
+pub async fn run_as(
+    wh: &Warehouse,
+    actor: &Actor,
+    text: &str,
+    limits: &QueryLimits,
+    action: &'static str,
+    why: &str,
+) -> Result<QueryResult> {
     let text = text.trim();
     if text.is_empty() {
         return Err(Error::invalid("sql", "Câu lệnh SQL trống.", "The SQL statement is empty."));
@@ -174,6 +284,7 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
     let ctx = session(limits);
     crate::gateway::register_functions(&ctx);
     let mut accesses: Vec<(crate::Access, Option<i64>)> = Vec::new();
+    let mut live = false;
     let state = ctx.state();
     let stmt = state.sql_to_statement(text, &deltalake::datafusion::config::Dialect::PostgreSQL).map_err(sql_error)?;
     let refs = state.resolve_table_references(&stmt).map_err(sql_error)?;
@@ -189,6 +300,13 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
         if USAGE_TABLES.contains(&name.as_str()) {
             let t = usage_table(wh, actor).await?;
             ctx.register_table(r.clone(), t).map_err(sql_error)?;
+            live = true;
+            continue;
+        }
+        if QUALITY_TABLES.contains(&name.as_str()) {
+            let t = quality_table(wh, actor).await?;
+            ctx.register_table(r.clone(), t).map_err(sql_error)?;
+            live = true;
             continue;
         }
         let (slug, version) = parse_table_name(&name);
@@ -240,16 +358,28 @@ pub async fn run(wh: &Warehouse, actor: &Actor, text: &str, limits: &QueryLimits
         schema.fields().iter().map(|f| Column { name: f.name().clone(), kind: f.data_type().to_string() }).collect();
     let rows = to_json_rows(&batches);
     // Every dataset the query read is audited, with the result's size.
+    let mut tables = Vec::new();
     for (access, version) in &accesses {
-        let mut a = crate::Audit::of("sql.read", access);
+        let mut a = crate::Audit::of(action, access);
         if version.is_some() {
             a.version = *version;
         }
         a.row_count = Some(rows.len() as i64);
-        a.detail = format!("{}; sql of {} characters", a.detail, text.chars().count());
+        a.detail = if why.is_empty() {
+            format!("{}; sql of {} characters", a.detail, text.chars().count())
+        } else {
+            format!("{}; {why}", a.detail)
+        };
+        tables.push(TableRead {
+            slug: access.dataset.record.slug.clone(),
+            version: a.version,
+            access: access.fingerprint(),
+        });
         wh.audit(actor, a, "ok", Some(started)).await?;
     }
     Ok(QueryResult {
+        tables,
+        live,
         columns,
         rows,
         truncated,
