@@ -9,6 +9,8 @@ mod api;
 mod assets;
 mod auth;
 mod ckan;
+mod dashboard_pages;
+mod dashboards;
 mod datasets;
 mod error;
 mod gateway;
@@ -54,6 +56,8 @@ pub struct AppState {
     pub warehouse: tinhso_warehouse::Warehouse,
     /// The OpenID Connect provider (single sign-on).
     pub sso: tinhso_sso::Provider,
+    /// IOC dashboards and alerts.
+    pub ioc: tinhso_ioc::Ioc,
     pub config: WebConfig,
 }
 
@@ -65,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .merge(datasets::routes())
         .merge(gateway::routes())
         .merge(gateway_pages::routes())
+        .merge(dashboards::routes())
+        .merge(dashboard_pages::routes())
         .merge(ckan::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())

@@ -56,6 +56,8 @@ pub struct Ctx {
     pub role: Option<Role>,
     pub csrf: String,
     pub path: String,
+    /// Unread in-app notifications (alerts).
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -70,6 +72,7 @@ impl Ctx {
             v.push(("/portal", "nav.portal"));
         }
         if self.role.is_some_and(Role::is_staff) {
+            v.push(("/dashboards", "nav.dashboards"));
             v.push(("/agencies", "nav.agencies"));
             v.push(("/users", "nav.users"));
             v.push(("/datasets", "nav.datasets"));
@@ -114,12 +117,17 @@ pub(crate) async fn ctx(s: &AppState, lang: Lang, caller: Option<&PageCaller>, p
             })
         }
     };
+    let unread = match caller {
+        Some(c) => s.store.unread_notifications(c.user.id).await.unwrap_or(0),
+        None => 0,
+    };
     Ctx {
         lang,
         user,
         role: caller.map(|c| c.user.role),
         csrf: caller.map(|c| c.csrf.clone()).unwrap_or_default(),
         path: path.to_string(),
+        unread,
     }
 }
 

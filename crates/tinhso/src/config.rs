@@ -21,6 +21,16 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Gateway requests per minute per API key, unless the key sets its own.
     pub rate_limit_per_minute: i64,
+    /// How often alert rules are checked, in seconds (0: never by the clock).
+    pub alert_interval_seconds: u64,
+    /// SMTP for alert e-mail; empty host: no e-mail.
+    pub mail_host: String,
+    pub mail_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub mail_security: String,
+    pub mail_username: String,
+    pub mail_password: String,
+    pub mail_from: String,
     pub log_format: LogFormat,
     pub log_level: String,
 }
@@ -54,6 +64,13 @@ impl Default for Config {
             session_ttl_hours: 12,
             secure_cookies: false,
             rate_limit_per_minute: 6000,
+            alert_interval_seconds: 300,
+            mail_host: String::new(),
+            mail_port: 587,
+            mail_security: "starttls".into(),
+            mail_username: String::new(),
+            mail_password: String::new(),
+            mail_from: "tinhso@localhost".into(),
             log_format: LogFormat::Text,
             log_level: "info".into(),
         }
@@ -87,6 +104,13 @@ const KEYS: &[&str] = &[
     "session_ttl_hours",
     "secure_cookies",
     "rate_limit_per_minute",
+    "alert_interval_seconds",
+    "mail_host",
+    "mail_port",
+    "mail_security",
+    "mail_username",
+    "mail_password",
+    "mail_from",
     "log_format",
     "log_level",
 ];
@@ -166,6 +190,54 @@ impl Config {
                             &format!("«{value}» must be a number of hours from 1 to 720."),
                         )
                     })?
+            }
+            "alert_interval_seconds" => {
+                self.alert_interval_seconds =
+                    value.trim().parse().ok().filter(|n| *n == 0 || (10..=86_400).contains(n)).ok_or_else(|| {
+                        err(
+                            source,
+                            key,
+                            &format!("«{value}» phải là 0 (không tự kiểm tra) hoặc số giây từ 10 đến 86 400."),
+                            &format!("«{value}» must be 0 (no scheduled checks) or seconds from 10 to 86,400."),
+                        )
+                    })?
+            }
+            "mail_host" => self.mail_host = value.trim().to_string(),
+            "mail_username" => self.mail_username = value.to_string(),
+            "mail_password" => self.mail_password = value.to_string(),
+            "mail_from" => {
+                let v = value.trim();
+                if !v.contains('@') {
+                    return Err(err(
+                        source,
+                        key,
+                        &format!("«{value}» không phải địa chỉ e-mail."),
+                        &format!("«{value}» is not an e-mail address."),
+                    ));
+                }
+                self.mail_from = v.to_string()
+            }
+            "mail_port" => {
+                self.mail_port = value.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    err(
+                        source,
+                        key,
+                        &format!("«{value}» không phải cổng (1–65535)."),
+                        &format!("«{value}» is not a port (1–65535)."),
+                    )
+                })?
+            }
+            "mail_security" => {
+                let v = value.trim();
+                if !matches!(v, "none" | "starttls" | "tls") {
+                    return Err(err(
+                        source,
+                        key,
+                        &format!("«{value}» phải là none, starttls hoặc tls."),
+                        &format!("«{value}» must be none, starttls or tls."),
+                    ));
+                }
+                self.mail_security = v.to_string()
             }
             "rate_limit_per_minute" => {
                 self.rate_limit_per_minute =

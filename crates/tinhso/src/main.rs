@@ -272,9 +272,41 @@ async fn serve(c: Config, store: Store, warehouse: Warehouse) -> anyhow::Result<
     println!("tinhso đang chạy tại / is running at http://{addr}");
     tracing::info!(%addr, province = %c.province_code, backend = ?store.backend(), "listening");
     let issuer = if c.public_url.is_empty() { format!("http://{addr}") } else { c.public_url.clone() };
+    let mail = (!c.mail_host.is_empty()).then(|| tinhso_ioc::MailConfig {
+        host: c.mail_host.clone(),
+        port: c.mail_port,
+        security: c.mail_security.clone(),
+        username: c.mail_username.clone(),
+        password: c.mail_password.clone(),
+        from: c.mail_from.clone(),
+    });
+    let ioc = tinhso_ioc::Ioc::new(warehouse.clone(), mail, &issuer);
+    let installed = ioc.install_builtins().await?;
+    if installed > 0 {
+        tracing::info!(installed, "built-in dashboards installed");
+    }
+    if c.alert_interval_seconds > 0 {
+        let ioc = ioc.clone();
+        let every = std::time::Duration::from_secs(c.alert_interval_seconds);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match ioc.check_alerts().await {
+                    Ok(out) => {
+                        let firing = out.iter().filter(|o| o.state == "firing").count();
+                        tracing::debug!(rules = out.len(), firing, "alert rules checked");
+                    }
+                    Err(e) => tracing::warn!(error = %e.en, "alert check failed"),
+                }
+            }
+        });
+    }
     let state = AppState {
         store: store.clone(),
         warehouse,
+        ioc,
         sso: tinhso_sso::Provider::new(store.clone(), &issuer),
         config: WebConfig {
             province_code: c.province_code.clone(),

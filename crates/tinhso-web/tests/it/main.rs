@@ -3,6 +3,7 @@
 
 mod browser;
 mod ckan;
+mod dashboards;
 mod gateway;
 mod oidc;
 mod openapi;
@@ -20,11 +21,17 @@ const PW: &str = "mat-khau-demo";
 struct App {
     base: String,
     store: Store,
+    warehouse: tinhso_warehouse::Warehouse,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 async fn spawn() -> App {
+    spawn_with(None).await
+}
+
+/// The server with alert e-mail going to `mail` (an SMTP server of the test).
+async fn spawn_with(mail: Option<tinhso_ioc::MailConfig>) -> App {
     let dir = tempfile::tempdir().unwrap();
     let store = match std::env::var("TINHSO_TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
@@ -40,9 +47,12 @@ async fn spawn() -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let warehouse = tinhso_warehouse::Warehouse::open(store.clone(), dir.path(), "52").await.unwrap();
+    let ioc = tinhso_ioc::Ioc::new(warehouse.clone(), mail.clone(), &base);
+    ioc.install_builtins().await.unwrap();
     let state = AppState {
         store: store.clone(),
-        warehouse,
+        warehouse: warehouse.clone(),
+        ioc,
         sso: tinhso_sso::Provider::new(store.clone(), &base),
         config: WebConfig {
             province_code: "52".into(),
@@ -55,7 +65,7 @@ async fn spawn() -> App {
     tokio::spawn(tinhso_web::serve(listener, state, async move {
         let _ = rx.await;
     }));
-    App { base, store, _dir: dir, _shutdown: tx }
+    App { base, store, warehouse, _dir: dir, _shutdown: tx }
 }
 
 fn client() -> reqwest::Client {
