@@ -87,6 +87,19 @@ with the `X-CSRF-Token` header on writes.",
         crate::gateway::create_system,
         crate::gateway::create_system_key,
         crate::gateway::audit_log,
+        crate::dashboards::list,
+        crate::dashboards::create,
+        crate::dashboards::show,
+        crate::dashboards::save,
+        crate::dashboards::versions,
+        crate::dashboards::panel_data,
+        crate::dashboards::list_alerts,
+        crate::dashboards::create_alert,
+        crate::dashboards::set_alert_enabled,
+        crate::dashboards::check_alerts,
+        crate::dashboards::alert_events,
+        crate::dashboards::notifications,
+        crate::dashboards::read_notifications,
         crate::oidc::list_clients,
         crate::oidc::create_client,
         crate::oidc::discovery,
@@ -116,6 +129,9 @@ with the `X-CSRF-Token` header on writes.",
         (name = "gateway", description = "Cổng chia sẻ dữ liệu — The data sharing gateway: rows for other agencies' systems \
 (deny by default, granted column by column and row by row, personal data masked, every read audited), \
 access requests and grants, information systems and their keys, the audit log"),
+        (name = "dashboards", description = "Bảng điều khiển (IOC) — Operations-centre dashboards: definitions (YAML/JSON, versioned), \
+panel rows computed from the warehouse as the caller may read it (cached until a dataset gets a new version), alert rules, \
+their history and in-app notifications"),
         (name = "sso", description = "Đăng nhập một lần — Single sign-on: the OpenID Connect provider's protocol endpoints \
 (errors as RFC 6749 JSON, not problem documents) and the registered applications. The browser endpoints \
 `/oidc/authorize`, `/oidc/logout` and `/portal` are pages, not listed here."),
