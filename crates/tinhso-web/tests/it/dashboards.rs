@@ -14,6 +14,19 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use super::*;
 
+/// Every demo dataset the built-in dashboards read.
+pub(crate) const ALL_DEMO: &[&str] = &[
+    "dan-so-xa",
+    "truong-hoc",
+    "co-so-y-te",
+    "diem-du-lich",
+    "luot-khach-du-lich",
+    "ho-so-tthc",
+    "to-cong-nghe-so",
+    "doanh-nghiep",
+    "tai-khoan-thanh-toan",
+];
+
 /// Creates and fills the demo datasets named.
 pub(crate) async fn seed(app: &App, slugs: &[&str]) {
     let today = chrono::Utc::now().date_naive();

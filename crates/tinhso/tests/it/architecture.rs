@@ -14,6 +14,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &[
             "tinhso-store",
             "tinhso-warehouse",
+            "tinhso-ioc",
             "tinhso-web",
             "tinhso",
             "sqlx",
@@ -29,14 +30,29 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     (
         "tinhso-store",
-        &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"],
+        &[
+            "tinhso-warehouse",
+            "tinhso-ioc",
+            "tinhso-web",
+            "tinhso",
+            "axum",
+            "askama",
+            "tower-http",
+            "deltalake",
+            "utoipa",
+        ],
     ),
     // The OpenAPI document describes the wire format, which only the web crate owns.
-    ("tinhso-warehouse", &["tinhso-web", "tinhso-sso", "tinhso", "axum", "askama", "tower-http", "utoipa"]),
+    (
+        "tinhso-warehouse",
+        &["tinhso-web", "tinhso-sso", "tinhso-ioc", "tinhso", "axum", "askama", "tower-http", "utoipa"],
+    ),
     (
         "tinhso-sso",
         &["tinhso-warehouse", "tinhso-web", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"],
     ),
+    // Dashboards read the warehouse through its SQL (and so its access rules); HTTP is the web crate's.
+    ("tinhso-ioc", &["tinhso-web", "tinhso-sso", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"]),
     ("tinhso-web", &["tinhso"]),
 ];
 
