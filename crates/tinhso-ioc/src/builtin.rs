@@ -3,7 +3,12 @@
 //! province without a dataset sees that panel's error, the others work.
 
 /// The definitions (YAML), in display order.
-pub const DASHBOARDS: &[&str] = &[include_str!("../dashboards/giam-sat-tthc.yaml")];
+pub const DASHBOARDS: &[&str] = &[
+    include_str!("../dashboards/tong-quan-cds.yaml"),
+    include_str!("../dashboards/giam-sat-tthc.yaml"),
+    include_str!("../dashboards/chat-luong-du-lieu.yaml"),
+    include_str!("../dashboards/nganh.yaml"),
+];
 
 #[cfg(test)]
 mod tests {

@@ -844,6 +844,7 @@
     }
     var valueAxis = {
       type: 'value',
+      minInterval: f === 'integer' || f === 'money' ? 1 : 0,
       axisLabel: { formatter: function (v) { return fmt(v, f, true); }, color: C.muted },
       splitLine: { lineStyle: { color: wall ? '#2a3346' : '#eceff4' } }
     };
@@ -1106,8 +1107,23 @@
     var tt = tooltipBase('item');
     var opt;
     if (p.level === 'province' && p.def.drill && geoIndex.provinces) {
+      // The province's value: a total, except for rates (format percent or decimal), which are
+      // averaged — weighted by the second value column when there is one (e.g. dossiers).
       var sum = 0;
-      Object.keys(values).forEach(function (k) { sum += values[k]; });
+      if (f === 'percent' || f === 'decimal') {
+        var wi = resp.columns.indexOf((p.def.y || [])[1]);
+        var num = 0, den = 0;
+        rows.forEach(function (r) {
+          var v = toNum(r[yi]);
+          if (v == null || isNaN(v)) { return; }
+          var w = wi >= 0 ? toNum(r[wi]) : 1;
+          if (w == null || isNaN(w)) { return; }
+          num += v * w; den += w;
+        });
+        sum = den ? num / den : 0;
+      } else {
+        Object.keys(values).forEach(function (k) { sum += values[k]; });
+      }
       tt.formatter = function (q) {
         var name = provinceName(q.name);
         return ttTitle(name) + (q.name === provinceCode ? ttRow(null, label, fmt(sum, f)) : '');

@@ -101,5 +101,13 @@ pub async fn seed_gateway(wh: &Warehouse) -> anyhow::Result<()> {
         ..Default::default()
     };
     wh.request_grant(&as_user(&owner, None), &pending).await.map_err(e)?;
+    // The portal's first look-ups through the gateway (real reads, audited), so that the
+    // sharing statistics (`thong_ke_chia_se`) and the overview dashboard have traffic to show.
+    for commune in ["21583", "21553", "21637"] {
+        let q = format!("SELECT ma_co_so, ten_co_so, dien_thoai FROM co_so_y_te WHERE xa = '{commune}'");
+        wh.sql(&portal, &q).await.map_err(e)?;
+    }
+    // And one refused attempt: the portal has no grant on the civil-servant register.
+    let _ = wh.sql(&portal, "SELECT count(*) FROM can_bo_cong_chuc").await;
     Ok(())
 }

@@ -273,6 +273,9 @@ async fn a_browser_shows_every_dashboard_cross_filters_and_switches_language() {
     };
     let app = spawn().await;
     super::dashboards::seed(&app, super::dashboards::ALL_DEMO).await;
+    // Some data-sharing traffic for the overview's sharing panels.
+    let actor = tinhso_warehouse::Actor::system();
+    app.warehouse.sql(&actor, "SELECT count(*) FROM co_so_y_te").await.unwrap();
     let (_driver, webdriver) = start_driver(&path).await;
     let profile = tempfile::tempdir().unwrap();
     let c = browser(&webdriver, profile.path()).await;
