@@ -188,7 +188,7 @@ async fn view(
             .collect(),
         Err(_) => Vec::new(),
     };
-    communes.sort_by(|a, b| tinhso_domain::text::fold(&a.1).cmp(&tinhso_domain::text::fold(&b.1)));
+    communes.sort_by_cached_key(|u| tinhso_domain::text::fold(&u.1));
     let agencies = s
         .store
         .agencies(&caller.scope)

@@ -301,11 +301,14 @@ async fn bad_filters_definitions_and_callers_are_refused() {
     assert_eq!(v["versions"][0]["saved_by"], "dx-office");
 }
 
+/// Messages an SMTP server received: (recipients, data).
+type Mailbox = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
 /// A minimal SMTP server: accepts every message and keeps what it received.
-async fn smtp_server() -> (u16, Arc<Mutex<Vec<(Vec<String>, String)>>>) {
+async fn smtp_server() -> (u16, Mailbox) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let got: Arc<Mutex<Vec<(Vec<String>, String)>>> = Arc::default();
+    let got: Mailbox = Arc::default();
     let keep = got.clone();
     tokio::spawn(async move {
         loop {
