@@ -498,3 +498,121 @@ async fn alerts_reach_smtp_webhook_and_the_app_once_per_change() {
     let out: Value = check().await.unwrap().json().await.unwrap();
     assert_eq!(out["checks"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn dashboard_pages_edit_import_alerts_and_notifications() {
+    let app = spawn().await;
+    seed(&app, &["ho-so-tthc"]).await;
+    let dx = app.login("dx-office").await;
+
+    let list = dx.get(app.url("/dashboards")).send().await.unwrap().text().await.unwrap();
+    for slug in ["tong-quan-cds", "giam-sat-tthc", "chat-luong-du-lieu", "nganh"] {
+        assert!(list.contains(&format!("data-slug=\"{slug}\"")), "{slug} not listed");
+    }
+    let page = dx.get(app.url("/dashboards/giam-sat-tthc")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"dashboard-def\""));
+    assert!(page.contains("class=\"panel w-3\" id=\"panel-tiep-nhan\""), "{page}");
+    assert!(page.contains("<option value=\"21553\">"), "communes in the filter");
+    assert!(page.contains("/assets/echarts.min.js"));
+    let wall = dx.get(app.url("/dashboards/giam-sat-tthc/wall")).send().await.unwrap().text().await.unwrap();
+    assert!(wall.contains("data-wall=\"true\""));
+    for asset in
+        ["/assets/echarts.min.js", "/assets/dashboard.js", "/assets/dashboard.css", "/assets/geo/communes.json"]
+    {
+        let r = client().get(app.url(asset)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{asset}");
+    }
+    let geo: Value = client().get(app.url("/assets/geo/communes.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(geo["features"].as_array().unwrap().len(), 135);
+
+    // The editor: a bad definition keeps the text and names the field; a good one is version 2.
+    let edit = dx.get(app.url("/dashboards/giam-sat-tthc/edit")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&edit, "csrf");
+    let (_, def) = {
+        let key = app.key("dx-office", ApiKeyAccess::Read).await;
+        app.get_json("/api/v1/dashboards/giam-sat-tthc", &key).await
+    };
+    assert_eq!(def["version"], 1);
+    let yaml =
+        dx.get(app.url("/api/v1/dashboards/giam-sat-tthc?format=yaml")).send().await.unwrap().text().await.unwrap();
+    let bad = yaml.replace("kind: gauge", "kind: dial");
+    let r = dx
+        .post(app.url("/dashboards/giam-sat-tthc/edit"))
+        .form(&[("csrf", csrf.as_str()), ("definition", bad.as_str()), ("version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"dash-error\"") && body.contains("dial"), "{body}");
+    let good = yaml.replace("title: Giám sát giải quyết thủ tục hành chính", "title: Giám sát TTHC toàn tỉnh");
+    let r = dx
+        .post(app.url("/dashboards/giam-sat-tthc/edit"))
+        .form(&[("csrf", csrf.as_str()), ("definition", good.as_str()), ("version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = dx.get(app.url("/dashboards/giam-sat-tthc")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<h1>Giám sát TTHC toàn tỉnh</h1>"));
+    // Without the CSRF token nothing is saved.
+    let r = dx
+        .post(app.url("/dashboards/giam-sat-tthc/edit"))
+        .form(&[("definition", good.as_str()), ("version", "2")])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::SEE_OTHER);
+
+    // Import: markup in a title never escapes the page's JSON.
+    let evil = "slug: thu-xss\ntitle: \"</script><script>alert(1)</script>\"\ntitle_en: x\npanels:\n  - id: a\n    title: a\n    title_en: a\n    kind: kpi\n    y: [n]\n    sql: SELECT 1 AS n\n";
+    let r = dx
+        .post(app.url("/dashboards/new"))
+        .form(&[("csrf", csrf.as_str()), ("definition", evil)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = dx.get(app.url("/dashboards/thu-xss")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)"), "markup leaked into the page");
+    assert!(page.contains("\\u003c/script\\u003e"));
+
+    // Others cannot edit.
+    let leader = app.login("leader").await;
+    let r = leader.get(app.url("/dashboards/giam-sat-tthc/edit")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = leader.get(app.url("/dashboards")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Alerts through the form: a bad threshold is refused with the field; a good rule fires on "check now".
+    let alerts = dx.get(app.url("/alerts")).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden(&alerts, "csrf");
+    let form = |threshold: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "Quá hạn".to_string()),
+            ("dashboard", "giam-sat-tthc".to_string()),
+            ("panel", "qua-han".to_string()),
+            ("column", "so_qua_han".to_string()),
+            ("op", ">".to_string()),
+            ("threshold", threshold.to_string()),
+            ("in_app", "on".to_string()),
+        ]
+    };
+    let r = dx.post(app.url("/alerts")).form(&form("abc")).send().await.unwrap();
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"alert-error\"") && body.contains("threshold"), "{body}");
+    let r = dx.post(app.url("/alerts")).form(&form("0")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = dx.post(app.url("/alerts/check")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-state=\"firing\""), "{body}");
+    let notes = dx.get(app.url("/notifications")).send().await.unwrap().text().await.unwrap();
+    assert!(notes.contains("Cảnh báo: Quá hạn"), "{notes}");
+    assert!(notes.contains("class=\"unread\""));
+    let r = dx.post(app.url("/notifications/read")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let notes = dx.get(app.url("/notifications")).send().await.unwrap().text().await.unwrap();
+    assert!(!notes.contains("class=\"unread\""));
+    assert!(notes.contains("id=\"notif-count\">0<"));
+}
