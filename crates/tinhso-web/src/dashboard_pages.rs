@@ -15,7 +15,7 @@ use tinhso_ioc::{AlertInput, Kind, RawFilters};
 
 use crate::auth::{PageCaller, L};
 use crate::dashboards::{may_edit, may_view};
-use crate::pages::{ctx, error_page, render, see_other, Ctx};
+use crate::pages::{ctx, error_page, format_error, render, see_other, Ctx};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -297,13 +297,7 @@ async fn edit_view(
             )
         })
         .collect();
-    let message = error.map(|e| {
-        let m = e.message(c.lang).to_string();
-        match &e.field {
-            Some(f) => format!("{f}: {m}"),
-            None => m,
-        }
-    });
+    let message = error.map(|e| format_error(e, c.lang));
     render(&EditPage {
         slug: r.slug.clone(),
         title: pick(c.lang, &d.title, &d.title_en).to_string(),
@@ -381,14 +375,7 @@ async fn new_submit(State(s): State<AppState>, L(lang): L, caller: PageCaller, F
     .await;
     match r {
         Ok(r) => see_other(&format!("/dashboards/{}", r.slug)),
-        Err(e) => {
-            let m = e.message(lang).to_string();
-            let error = Some(match &e.field {
-                Some(f) => format!("{f}: {m}"),
-                None => m,
-            });
-            render(&NewPage { c, text: f.definition, error })
-        }
+        Err(e) => render(&NewPage { c, text: f.definition, error: Some(format_error(&e, lang)) }),
     }
 }
 
@@ -526,13 +513,7 @@ async fn alerts_view(
             }
         })
         .collect();
-    let error = error.map(|e| {
-        let m = e.message(lang).to_string();
-        match &e.field {
-            Some(f) => format!("{f}: {m}"),
-            None => m,
-        }
-    });
+    let error = error.map(|e| format_error(e, lang));
     render(&AlertsPage { rules, events, dashboards, may_edit: may_edit(caller.user.role), error, message, c })
 }
 

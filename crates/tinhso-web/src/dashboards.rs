@@ -17,7 +17,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{ApiPath, ApiQuery, JsonBody};
 use crate::auth::Caller;
-use crate::datasets::{attachment, CSV_TYPE};
 use crate::error::ApiResult;
 use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized};
 use crate::AppState;
@@ -337,51 +336,8 @@ async fn panel_data(
             sql: data.sql,
         })
         .into_response()),
-        f => Ok(rows_file(&format!("{slug}-{id}"), &data.columns, &data.rows, f)?),
+        f => Ok(crate::datasets::rows_file(&format!("{slug}-{id}"), &data.columns, &data.rows, f)?),
     }
-}
-
-/// Rows of JSON values as a CSV (UTF-8 with BOM, for Excel) or XLSX download.
-pub(crate) fn rows_file(name: &str, columns: &[String], rows: &[Vec<Value>], format: &str) -> Result<Response, Error> {
-    let text = |v: &Value| match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if format == "csv" {
-        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        w.write_record(columns).map_err(Error::internal)?;
-        for r in rows {
-            w.write_record(r.iter().map(text)).map_err(Error::internal)?;
-        }
-        let bytes = w.into_inner().map_err(Error::internal)?;
-        return Ok(attachment(CSV_TYPE, &format!("{name}.csv"), bytes));
-    }
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (j, c) in columns.iter().enumerate() {
-        ws.write_string_with_format(0, j as u16, c, &bold).map_err(Error::internal)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        for (j, v) in r.iter().enumerate() {
-            let (row, col) = (i as u32 + 1, j as u16);
-            match v {
-                Value::Number(n) => {
-                    ws.write_number(row, col, n.as_f64().unwrap_or_default()).map_err(Error::internal)?;
-                }
-                Value::Bool(b) => {
-                    ws.write_boolean(row, col, *b).map_err(Error::internal)?;
-                }
-                Value::Null => {}
-                other => {
-                    ws.write_string(row, col, text(other)).map_err(Error::internal)?;
-                }
-            }
-        }
-    }
-    let bytes = wb.save_to_buffer().map_err(Error::internal)?;
-    Ok(attachment("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{name}.xlsx"), bytes))
 }
 
 // ---------------------------------------------------------------- alerts

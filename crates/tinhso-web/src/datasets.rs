@@ -695,48 +695,61 @@ pub fn table_response(
             let rows = tinhso_warehouse::sql::to_json_rows(batches);
             Ok(Json(RowsDto { columns, rows }).into_response())
         }
-        "csv" => {
-            let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-            w.write_record(&columns).map_err(Error::internal)?;
-            for r in tinhso_warehouse::sql::to_text_rows(batches) {
-                w.write_record(&r).map_err(Error::internal)?;
-            }
-            let bytes = w.into_inner().map_err(Error::internal)?;
-            Ok(attachment(CSV_TYPE, &format!("{name}.csv"), bytes))
-        }
-        "xlsx" => {
-            let mut wb = rust_xlsxwriter::Workbook::new();
-            let ws = wb.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (j, c) in columns.iter().enumerate() {
-                ws.write_string_with_format(0, j as u16, c, &bold).map_err(Error::internal)?;
-            }
-            for (i, r) in tinhso_warehouse::sql::to_json_rows(batches).iter().enumerate() {
-                for (j, v) in r.iter().enumerate() {
-                    let (row, col) = (i as u32 + 1, j as u16);
-                    match v {
-                        serde_json::Value::Number(n) => {
-                            ws.write_number(row, col, n.as_f64().unwrap_or_default()).map_err(Error::internal)?;
-                        }
-                        serde_json::Value::Bool(b) => {
-                            ws.write_boolean(row, col, *b).map_err(Error::internal)?;
-                        }
-                        serde_json::Value::String(s) => {
-                            ws.write_string(row, col, s).map_err(Error::internal)?;
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            let bytes = wb.save_to_buffer().map_err(Error::internal)?;
-            Ok(attachment(XLSX_TYPE, &format!("{name}.xlsx"), bytes))
-        }
+        f @ ("csv" | "xlsx") => Ok(rows_file(name, &columns, &tinhso_warehouse::sql::to_json_rows(batches), f)?),
         other => Err(ApiError(Error::invalid(
             "format",
             format!("Định dạng «{other}» không hỗ trợ: json, csv hoặc xlsx."),
             format!("Format «{other}» is not supported: json, csv or xlsx."),
         ))),
     }
+}
+
+/// Rows of JSON values as a CSV (UTF-8 with BOM, for Excel) or XLSX download.
+pub(crate) fn rows_file(
+    name: &str,
+    columns: &[String],
+    rows: &[Vec<serde_json::Value>],
+    format: &str,
+) -> Result<Response, Error> {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if format == "csv" {
+        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        w.write_record(columns).map_err(Error::internal)?;
+        for r in rows {
+            w.write_record(r.iter().map(text)).map_err(Error::internal)?;
+        }
+        let bytes = w.into_inner().map_err(Error::internal)?;
+        return Ok(attachment(CSV_TYPE, &format!("{name}.csv"), bytes));
+    }
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (j, c) in columns.iter().enumerate() {
+        ws.write_string_with_format(0, j as u16, c, &bold).map_err(Error::internal)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (j, v) in r.iter().enumerate() {
+            let (row, col) = (i as u32 + 1, j as u16);
+            match v {
+                serde_json::Value::Number(n) => {
+                    ws.write_number(row, col, n.as_f64().unwrap_or_default()).map_err(Error::internal)?;
+                }
+                serde_json::Value::Bool(b) => {
+                    ws.write_boolean(row, col, *b).map_err(Error::internal)?;
+                }
+                serde_json::Value::Null => {}
+                other => {
+                    ws.write_string(row, col, text(other)).map_err(Error::internal)?;
+                }
+            }
+        }
+    }
+    let bytes = wb.save_to_buffer().map_err(Error::internal)?;
+    Ok(attachment("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{name}.xlsx"), bytes))
 }
 
 /// A query.
