@@ -72,6 +72,22 @@ pub enum Kind {
     Map,
 }
 
+impl Kind {
+    /// The name used in definitions (`kpi`, `bar`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Kpi => "kpi",
+            Kind::Bar => "bar",
+            Kind::Line => "line",
+            Kind::Area => "area",
+            Kind::Pie => "pie",
+            Kind::Gauge => "gauge",
+            Kind::Table => "table",
+            Kind::Map => "map",
+        }
+    }
+}
+
 /// How values are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -140,13 +140,23 @@ impl Ioc {
     }
 
     /// Creates a dashboard from a YAML or JSON definition.
-    pub async fn create(&self, caller: &User, text: &str) -> Result<DashboardRecord> {
+    pub async fn create(&self, caller: &User, text: &str) -> Result<(DashboardRecord, Dashboard)> {
         let d = Dashboard::parse(text)?;
-        self.store().create_dashboard(Some(caller), &d.slug, &d.title, &d.title_en, &d.to_json().to_string()).await
+        let r = self
+            .store()
+            .create_dashboard(Some(caller), &d.slug, &d.title, &d.title_en, &d.to_json().to_string())
+            .await?;
+        Ok((r, d))
     }
 
     /// Saves a new version of `slug`; the definition's slug must be the same.
-    pub async fn save(&self, caller: &User, slug: &str, text: &str, expected: Option<i64>) -> Result<DashboardRecord> {
+    pub async fn save(
+        &self,
+        caller: &User,
+        slug: &str,
+        text: &str,
+        expected: Option<i64>,
+    ) -> Result<(DashboardRecord, Dashboard)> {
         let d = Dashboard::parse(text)?;
         if d.slug != slug {
             return Err(Error::invalid(
@@ -155,7 +165,11 @@ impl Ioc {
                 format!("The definition's slug «{}» is not the dashboard being edited, «{slug}».", d.slug),
             ));
         }
-        self.store().save_dashboard(caller, slug, expected, &d.title, &d.title_en, &d.to_json().to_string()).await
+        let r = self
+            .store()
+            .save_dashboard(caller, slug, expected, &d.title, &d.title_en, &d.to_json().to_string())
+            .await?;
+        Ok((r, d))
     }
 
     /// Checks the filters of a request against the dashboard (default period) and the province.

@@ -11,7 +11,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tinhso_domain::{AdminUnits, Error, Lang};
-use tinhso_ioc::{AlertInput, Kind, RawFilters};
+use tinhso_ioc::{AlertInput, RawFilters};
 
 use crate::auth::{PageCaller, L};
 use crate::dashboards::{may_edit, may_view};
@@ -117,19 +117,6 @@ struct ViewQuery {
     to: Option<String>,
 }
 
-fn kind_str(k: Kind) -> &'static str {
-    match k {
-        Kind::Kpi => "kpi",
-        Kind::Bar => "bar",
-        Kind::Line => "line",
-        Kind::Area => "area",
-        Kind::Pie => "pie",
-        Kind::Gauge => "gauge",
-        Kind::Table => "table",
-        Kind::Map => "map",
-    }
-}
-
 /// JSON to put inside `<script type="application/json">`: no `<`, `>` or `&`
 /// can close the element or start markup.
 fn script_json(v: &serde_json::Value) -> String {
@@ -204,7 +191,7 @@ async fn view(
         .iter()
         .map(|p| PanelView {
             id: p.id.clone(),
-            kind: kind_str(p.kind),
+            kind: p.kind.as_str(),
             width: p.width,
             title: pick(lang, &p.title, &p.title_en).to_string(),
             data_link: format!("/api/v1/dashboards/{slug}/panels/{}/data", p.id),
@@ -374,7 +361,7 @@ async fn new_submit(State(s): State<AppState>, L(lang): L, caller: PageCaller, F
     }
     .await;
     match r {
-        Ok(r) => see_other(&format!("/dashboards/{}", r.slug)),
+        Ok((r, _)) => see_other(&format!("/dashboards/{}", r.slug)),
         Err(e) => render(&NewPage { c, text: f.definition, error: Some(format_error(&e, lang)) }),
     }
 }

@@ -174,8 +174,7 @@ async fn show(
     responses((status = 201, body = DashboardDto), (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn create(State(s): State<AppState>, c: Caller, body: String) -> ApiResult<Response> {
-    let r = s.ioc.create(&c.user, &body).await?;
-    let (r, d) = s.ioc.get(&r.slug).await?;
+    let (r, d) = s.ioc.create(&c.user, &body).await?;
     tracing::info!(actor = %c.user.username, dashboard = %r.slug, "dashboard created");
     Ok((StatusCode::CREATED, definition_response(&r, &d, None)?).into_response())
 }
@@ -207,8 +206,7 @@ async fn save(
             )
         })?),
     };
-    s.ioc.save(&c.user, &slug, &body, expected).await?;
-    let (r, d) = s.ioc.get(&slug).await?;
+    let (r, d) = s.ioc.save(&c.user, &slug, &body, expected).await?;
     tracing::info!(actor = %c.user.username, dashboard = %slug, version = r.version, "dashboard saved");
     definition_response(&r, &d, None)
 }
