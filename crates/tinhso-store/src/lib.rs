@@ -12,6 +12,7 @@ pub mod audit;
 pub mod credentials;
 pub mod datasets;
 pub mod demo;
+pub mod dx;
 pub mod gateway;
 pub mod ioc;
 pub mod sessions;
@@ -32,6 +33,10 @@ use tinhso_domain::{Error, Result};
 pub use agencies::{Agency, AgencyInput, ImportReport, ImportRow, RejectedRow};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord, AuditVerification, UsageRow};
 pub use datasets::{DatasetInput, DatasetRecord, IngestRecord};
+pub use dx::{
+    AssessmentRecord, AttachmentMeta, FrameworkRecord, IndexResult, IndexTarget, KpiInput, KpiRecord, KpiValue,
+    PlanInput, PlanRecord, RankingRow, ReviewRecord, ReviewReport, TaskInput, TaskRecord,
+};
 pub use gateway::{GrantApproval, GrantFilter, GrantRecord, GrantRequestInput, System};
 pub use ioc::{AlertEvent, AlertRule, AlertRuleInput, DashboardRecord, DashboardVersion, Notification};
 pub use sessions::{ApiKey, ApiKeyAccess, KeyCaller, Session};
