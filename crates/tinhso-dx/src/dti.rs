@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use tinhso_domain::text::fold;
 use tinhso_domain::{AdminUnits, Error, Level};
 
+/// The published DTI 2022 provincial ranking (dti.gov.vn; see `data/SOURCES.md`).
+pub const RANKING_2022: &[u8] = include_bytes!("../data/dti-2022-provinces.csv");
+
 /// The built-in frameworks: (code, YAML).
 pub const BUILTIN: [(&str, &str); 2] = [
     ("dti-2022", include_str!("../frameworks/dti-2022.yaml")),
@@ -493,7 +496,7 @@ pub fn as_of(year: i64) -> NaiveDate {
 mod tests {
     use super::*;
 
-    const CSV_2022: &[u8] = include_bytes!("../../../../shared/data/indices/dti-2022-provinces.csv");
+    use super::RANKING_2022 as CSV_2022;
 
     #[test]
     fn builtin_frameworks_are_valid() {

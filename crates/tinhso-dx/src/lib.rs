@@ -10,6 +10,7 @@
 //! system administrators manage plans, KPIs, reviews and indices; an
 //! agency's staff submit its own monthly report; every staff role reads.
 
+pub mod demo;
 pub mod docx;
 pub mod dti;
 pub mod groups;

@@ -12,6 +12,8 @@ mod ckan;
 mod dashboard_pages;
 mod dashboards;
 mod datasets;
+mod dx;
+mod dx_pages;
 mod error;
 mod gateway;
 mod gateway_pages;
@@ -58,6 +60,8 @@ pub struct AppState {
     pub sso: tinhso_sso::Provider,
     /// IOC dashboards and alerts.
     pub ioc: tinhso_ioc::Ioc,
+    /// The DX programme tracker.
+    pub tracker: tinhso_dx::Tracker,
     pub config: WebConfig,
 }
 
@@ -71,6 +75,8 @@ pub fn router(state: AppState) -> Router {
         .merge(gateway_pages::routes())
         .merge(dashboards::routes())
         .merge(dashboard_pages::routes())
+        .merge(dx::routes())
+        .merge(dx_pages::routes())
         .merge(ckan::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())

@@ -23,6 +23,12 @@ pub struct Config {
     pub rate_limit_per_minute: i64,
     /// How often alert rules are checked, in seconds (0: never by the clock).
     pub alert_interval_seconds: u64,
+    /// Day of the month the monthly DX review opens, and the day reports are due.
+    pub review_open_day: u32,
+    pub review_due_day: u32,
+    /// How often the tracker's scheduled work runs (opening reviews, reminders,
+    /// computing SQL KPIs for the month), in seconds (0: never by the clock).
+    pub dx_interval_seconds: u64,
     /// SMTP for alert e-mail; empty host: no e-mail.
     pub mail_host: String,
     pub mail_port: u16,
@@ -65,6 +71,9 @@ impl Default for Config {
             secure_cookies: false,
             rate_limit_per_minute: 6000,
             alert_interval_seconds: 300,
+            review_open_day: 20,
+            review_due_day: 25,
+            dx_interval_seconds: 3600,
             mail_host: String::new(),
             mail_port: 587,
             mail_security: "starttls".into(),
@@ -105,6 +114,9 @@ const KEYS: &[&str] = &[
     "secure_cookies",
     "rate_limit_per_minute",
     "alert_interval_seconds",
+    "review_open_day",
+    "review_due_day",
+    "dx_interval_seconds",
     "mail_host",
     "mail_port",
     "mail_security",
@@ -199,6 +211,32 @@ impl Config {
                             key,
                             &format!("«{value}» phải là 0 (không tự kiểm tra) hoặc số giây từ 10 đến 86 400."),
                             &format!("«{value}» must be 0 (no scheduled checks) or seconds from 10 to 86,400."),
+                        )
+                    })?
+            }
+            "review_open_day" | "review_due_day" => {
+                let day = value.trim().parse::<u32>().ok().filter(|d| (1..=28).contains(d)).ok_or_else(|| {
+                    err(
+                        source,
+                        key,
+                        &format!("«{value}» phải là một ngày trong tháng từ 1 đến 28."),
+                        &format!("«{value}» must be a day of the month from 1 to 28."),
+                    )
+                })?;
+                if key == "review_open_day" {
+                    self.review_open_day = day;
+                } else {
+                    self.review_due_day = day;
+                }
+            }
+            "dx_interval_seconds" => {
+                self.dx_interval_seconds =
+                    value.trim().parse().ok().filter(|n| *n == 0 || (10..=86_400).contains(n)).ok_or_else(|| {
+                        err(
+                            source,
+                            key,
+                            &format!("«{value}» phải là 0 (không chạy theo lịch) hoặc số giây từ 10 đến 86 400."),
+                            &format!("«{value}» must be 0 (no scheduled runs) or seconds from 10 to 86,400."),
                         )
                     })?
             }

@@ -97,6 +97,31 @@ enum Command {
         /// The query.
         sql: String,
     },
+    /// Reports of the DX programme.
+    Report {
+        #[command(subcommand)]
+        action: ReportAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportAction {
+    /// The monthly DX progress report: DOCX in the Decree 30/2020 layout, or
+    /// XLSX when the output ends in `.xlsx`.
+    Monthly {
+        /// The month, `YYYY-MM` (e.g. 2023-06).
+        #[arg(long)]
+        month: String,
+        /// Where to write the report (`.docx` or `.xlsx`).
+        #[arg(long)]
+        out: PathBuf,
+        /// The issuing agency's code.
+        #[arg(long, default_value = "SKHCN")]
+        issuer: String,
+        /// The signer's name (left blank for a hand-signed copy when empty).
+        #[arg(long, default_value = "")]
+        signer: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -264,6 +289,18 @@ async fn open_warehouse(c: &Config, store: &Store) -> anyhow::Result<Warehouse> 
     Warehouse::open(store.clone(), &c.data_dir, &c.province_code).await.map_err(|e| anyhow!("{e}"))
 }
 
+/// The DX programme tracker with the configured review schedule and the built-in DTI frameworks.
+async fn tracker_of(c: &Config, store: &Store, warehouse: &Warehouse) -> anyhow::Result<tinhso_dx::Tracker> {
+    let schedule = tinhso_dx::Schedule {
+        open_day: c.review_open_day,
+        due_day: c.review_due_day,
+        ..tinhso_dx::Schedule::default()
+    };
+    let tracker = tinhso_dx::Tracker::new(store.clone(), warehouse.clone(), schedule);
+    tracker.install_builtins().await.map_err(|e| anyhow!("{e}"))?;
+    Ok(tracker)
+}
+
 async fn serve(c: Config, store: Store, warehouse: Warehouse) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(c.listen)
         .await
@@ -303,10 +340,43 @@ async fn serve(c: Config, store: Store, warehouse: Warehouse) -> anyhow::Result<
             }
         });
     }
+    let tracker = tracker_of(&c, &store, &warehouse).await?;
+    if c.dx_interval_seconds > 0 {
+        let tracker = tracker.clone();
+        let every = std::time::Duration::from_secs(c.dx_interval_seconds);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut computed: Option<chrono::NaiveDate> = None;
+            loop {
+                tick.tick().await;
+                let now = tinhso_store::now();
+                match tracker.tick(now).await {
+                    Ok(done) if !done.is_empty() => tracing::info!(?done, "DX programme: scheduled work"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e.en, "DX programme: scheduled work failed"),
+                }
+                // SQL KPIs are computed for the current month once a day.
+                let day = tinhso_dx::review::vn_day(now);
+                if computed != Some(day) {
+                    computed = Some(day);
+                    match tracker.compute_all(&tinhso_warehouse::Actor::system(), tinhso_dx::Month::of(day)).await {
+                        Ok(failed) => {
+                            for (code, e) in failed {
+                                tracing::warn!(kpi = %code, error = %e.en, "KPI not computed");
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e.en, "KPIs not computed"),
+                    }
+                }
+            }
+        });
+    }
     let state = AppState {
         store: store.clone(),
         warehouse,
         ioc,
+        tracker,
         sso: tinhso_sso::Provider::new(store.clone(), &issuer),
         config: WebConfig {
             province_code: c.province_code.clone(),
@@ -360,6 +430,15 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
             }
             if !skip {
                 demo_data::seed_gateway(&wh).await?;
+            }
+            let tracker = tracker_of(&c, &store, &wh).await?;
+            if tinhso_dx::demo::seed(&tracker, tinhso_dx::review::vn_day(tinhso_store::now()))
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+            {
+                println!(
+                    "Chương trình chuyển đổi số demo / demo DX programme: kế hoạch, chỉ tiêu, 12 kỳ rà soát 2023, DTI"
+                );
             }
             serve(c, store, wh).await
         }
@@ -524,6 +603,35 @@ async fn run(cli: Cli, common: Common) -> anyhow::Result<()> {
                     v.entries
                 )),
             }
+        }
+        Command::Report { action: ReportAction::Monthly { month, out, issuer, signer } } => {
+            let c = load_config(&common, None)?;
+            init_logging(&c);
+            let m = tinhso_dx::Month::parse("month", &month).map_err(|e| anyhow!("{} / {}", e.vi, e.en))?;
+            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            if ext != "docx" && ext != "xlsx" {
+                return Err(anyhow!(
+                    "tệp kết quả phải có đuôi .docx hoặc .xlsx / the output must end in .docx or .xlsx: {}",
+                    out.display()
+                ));
+            }
+            let store = open_store(&c).await?;
+            let wh = open_warehouse(&c, &store).await?;
+            let tracker = tracker_of(&c, &store, &wh).await?;
+            let opts = tinhso_dx::report::Options { issuer, signer_name: signer, ..Default::default() };
+            let report = tracker
+                .monthly_report(&tinhso_warehouse::Actor::system(), m, &opts)
+                .await
+                .map_err(|e| anyhow!("{} / {}", e.vi, e.en))?;
+            let bytes = if ext == "docx" { report.docx() } else { report.xlsx() }
+                .map_err(|e| anyhow!("{} / {}", e.vi, e.en))?;
+            // Written beside the target, then renamed: an interrupted run leaves no half file.
+            let tmp = out.with_extension(format!("{ext}.part"));
+            std::fs::write(&tmp, &bytes).with_context(|| format!("không ghi được / cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, &out).with_context(|| format!("không ghi được / cannot write {}", out.display()))?;
+            println!("{} ({} bytes)", out.display(), bytes.len());
+            store.close().await;
+            Ok(())
         }
         Command::Sql { sql } => {
             let c = load_config(&common, None)?;

@@ -1316,7 +1316,7 @@ fn to_cong_nghe_so(ctx: &Ctx) -> Built {
     let fields = vec![
         field("ma_to", "Mã tổ", "Team id", "text").req(),
         field("ten_to", "Tên tổ", "Team name", "text").req(),
-        field("cap", "Cấp", "Level", "enum").req().values(&["Xã", "Thôn"]),
+        field("cap", "Cấp", "Level", "enum").req().values(&["Thôn", "Xã", "Huyện"]),
         commune_field("Mã xã"),
         field("so_thanh_vien", "Số thành viên", "Members", "integer").with("min", 1).with("max", 60),
         field("so_ho_huong_dan", "Số hộ được hướng dẫn", "Households guided", "integer").with("min", 0),
@@ -1339,21 +1339,26 @@ fn to_cong_nghe_so(ctx: &Ctx) -> Built {
     };
     let founded =
         |rng: &mut Rng| NaiveDate::from_ymd_opt(2021, 9, 1).expect("valid") + Duration::days(rng.range(0, 600));
-    for c in &ctx.communes {
-        let villages = if c.ward { rng.range(4, 8) } else { rng.range(4, 9) };
+    // The seed scenario: 843 village teams, 31 commune teams and 2 district teams (legacy
+    // data from before the 2025 reorganisation), over 3,600 members.
+    for (ci, c) in ctx.communes.iter().enumerate() {
+        let villages = if ci < 843usize.saturating_sub(6 * ctx.communes.len()) { 7 } else { 6 };
         let mut used = BTreeSet::new();
-        let mut team_rows = vec![vec![
-            format!("{}-00", c.code),
-            format!("Tổ công nghệ số cộng đồng {}", lower_first(&c.full_name)),
-            "Xã".to_string(),
-            c.code.clone(),
-            rng.range(7, 15).to_string(),
-            rng.range(150, 900).to_string(),
-            rng.range(4, 16).to_string(),
-            leader(&mut rng, c),
-            mobile(&mut rng),
-            date_vn(founded(&mut rng)),
-        ]];
+        let mut team_rows = Vec::new();
+        if ci % 4 == 0 && ci / 4 < 31 {
+            team_rows.push(vec![
+                format!("{}-00", c.code),
+                format!("Tổ công nghệ số cộng đồng {}", lower_first(&c.full_name)),
+                "Xã".to_string(),
+                c.code.clone(),
+                rng.range(7, 15).to_string(),
+                rng.range(150, 900).to_string(),
+                rng.range(4, 16).to_string(),
+                leader(&mut rng, c),
+                mobile(&mut rng),
+                date_vn(founded(&mut rng)),
+            ]);
+        }
         for k in 0..villages {
             let place = loop {
                 let h = hamlet(&mut rng, c);
@@ -1374,16 +1379,22 @@ fn to_cong_nghe_so(ctx: &Ctx) -> Built {
                 date_vn(founded(&mut rng)),
             ]);
         }
-        for row in &mut team_rows {
-            if rng.chance(0.012) {
-                if rng.chance(0.5) {
-                    row[4] = "0".into();
-                } else {
-                    row[8] = row[8].chars().filter(char::is_ascii_digit).take(6).collect();
-                }
-            }
-        }
         rows.extend(team_rows);
+    }
+    for (k, d) in ctx.districts.iter().take(2).enumerate() {
+        let c = &ctx.communes[d.commune];
+        rows.push(vec![
+            format!("H{}-{:02}", c.code, k + 1),
+            format!("Tổ công nghệ số cộng đồng {} (trước sắp xếp)", lower_first(&d.full_name)),
+            "Huyện".to_string(),
+            c.code.clone(),
+            rng.range(10, 16).to_string(),
+            rng.range(400, 1200).to_string(),
+            rng.range(6, 20).to_string(),
+            leader(&mut rng, c),
+            mobile(&mut rng),
+            date_vn(NaiveDate::from_ymd_opt(2021, 6, 1).expect("valid") + Duration::days(rng.range(0, 60))),
+        ]);
     }
     let heads = headers(&fields, Header::Label);
     let text = super::csv_text(&heads, &rows, &CSV);

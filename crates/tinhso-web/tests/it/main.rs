@@ -4,6 +4,7 @@
 mod browser;
 mod ckan;
 mod dashboards;
+mod dx;
 mod gateway;
 mod oidc;
 mod openapi;
@@ -22,6 +23,7 @@ struct App {
     base: String,
     store: Store,
     warehouse: tinhso_warehouse::Warehouse,
+    tracker: tinhso_dx::Tracker,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -49,10 +51,13 @@ async fn spawn_with(mail: Option<tinhso_ioc::MailConfig>) -> App {
     let warehouse = tinhso_warehouse::Warehouse::open(store.clone(), dir.path(), "52").await.unwrap();
     let ioc = tinhso_ioc::Ioc::new(warehouse.clone(), mail.clone(), &base);
     ioc.install_builtins().await.unwrap();
+    let tracker = tinhso_dx::Tracker::new(store.clone(), warehouse.clone(), tinhso_dx::Schedule::default());
+    tracker.install_builtins().await.unwrap();
     let state = AppState {
         store: store.clone(),
         warehouse: warehouse.clone(),
         ioc,
+        tracker: tracker.clone(),
         sso: tinhso_sso::Provider::new(store.clone(), &base),
         config: WebConfig {
             province_code: "52".into(),
@@ -65,7 +70,7 @@ async fn spawn_with(mail: Option<tinhso_ioc::MailConfig>) -> App {
     tokio::spawn(tinhso_web::serve(listener, state, async move {
         let _ = rx.await;
     }));
-    App { base, store, warehouse, _dir: dir, _shutdown: tx }
+    App { base, store, warehouse, tracker, _dir: dir, _shutdown: tx }
 }
 
 fn client() -> reqwest::Client {

@@ -15,6 +15,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "tinhso-store",
             "tinhso-warehouse",
             "tinhso-ioc",
+            "tinhso-dx",
             "tinhso-web",
             "tinhso",
             "sqlx",
@@ -33,6 +34,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &[
             "tinhso-warehouse",
             "tinhso-ioc",
+            "tinhso-dx",
             "tinhso-web",
             "tinhso",
             "axum",
@@ -45,7 +47,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     // The OpenAPI document describes the wire format, which only the web crate owns.
     (
         "tinhso-warehouse",
-        &["tinhso-web", "tinhso-sso", "tinhso-ioc", "tinhso", "axum", "askama", "tower-http", "utoipa"],
+        &["tinhso-web", "tinhso-sso", "tinhso-ioc", "tinhso-dx", "tinhso", "axum", "askama", "tower-http", "utoipa"],
     ),
     (
         "tinhso-sso",
@@ -53,6 +55,11 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     // Dashboards read the warehouse through its SQL (and so its access rules); HTTP is the web crate's.
     ("tinhso-ioc", &["tinhso-web", "tinhso-sso", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"]),
+    // The tracker reads the warehouse through its SQL too; it knows no HTTP and no dashboards.
+    (
+        "tinhso-dx",
+        &["tinhso-web", "tinhso-sso", "tinhso-ioc", "tinhso", "axum", "askama", "tower-http", "deltalake", "utoipa"],
+    ),
     ("tinhso-web", &["tinhso"]),
 ];
 
