@@ -112,6 +112,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("dx.import_ranking", "Nhập bảng xếp hạng (CSV)", "Import a ranking (CSV)"),
     ("dx.indices", "Các chỉ số đánh giá", "Assessment indices"),
     ("dx.year", "Năm", "Year"),
+    ("dx.province", "Tỉnh, thành phố", "Province"),
+    ("dx.as_of", "Tính đến ngày", "As of"),
     ("dx.teams", "Tổ công nghệ số cộng đồng", "Community digital teams"),
     ("dx.teams_help", "Số liệu từ bộ dữ liệu «Tổ công nghệ số cộng đồng» của kho dữ liệu; cập nhật bằng cách tải tệp Excel lên bộ dữ liệu.", "Figures from the warehouse dataset «Community digital teams»; update them by uploading an Excel file to the dataset."),
     ("dx.level", "Cấp", "Level"),

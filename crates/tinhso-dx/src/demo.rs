@@ -373,7 +373,10 @@ const PLAN_2023: &[Task] = &[
 ];
 
 /// The 2023 KPIs: (code, name, name_en, group, baseline, target, monthly values Jan–Dec 2023).
-const KPIS_2023: &[(&str, &str, &str, &str, f64, f64, [f64; 12])] = &[
+/// (code, name, name_en, group, baseline, target, monthly values Jan–Dec 2023).
+type Kpi2023 = (&'static str, &'static str, &'static str, &'static str, f64, f64, [f64; 12]);
+
+const KPIS_2023: &[Kpi2023] = &[
     (
         "dvc-phat-sinh-ho-so-2023",
         "Tỷ lệ dịch vụ công trực tuyến phát sinh hồ sơ",
@@ -411,6 +414,9 @@ const KPIS_2023: &[(&str, &str, &str, &str, f64, f64, [f64; 12])] = &[
         [23.1, 24.0, 25.2, 26.4, 27.5, 28.9, 30.0, 31.2, 32.4, 33.6, 35.1, 36.2],
     ),
 ];
+
+/// (code, group, title, lead, cooperating, due, status, progress) of this year's tasks.
+type CurrentTask = (String, &'static str, String, &'static str, Vec<&'static str>, String, &'static str, i64);
 
 /// The same four measures for the current year, computed by SQL from the warehouse.
 const KPIS_SQL: &[(&str, &str, &str, &str, f64, f64, &str)] = &[
@@ -560,7 +566,7 @@ pub async fn seed(t: &Tracker, today: NaiveDate) -> Result<bool, Error> {
     let year = today.year();
     let rel = |days: i64| (today + Duration::days(days)).to_string();
     let start = format!("{year}-01-15");
-    let current: Vec<(String, &str, String, &str, Vec<&str>, String, &str, i64)> = vec![
+    let current: Vec<CurrentTask> = vec![
         (
             "CĐS-01".into(),
             "du-lieu-so",
@@ -830,12 +836,12 @@ pub async fn seed(t: &Tracker, today: NaiveDate) -> Result<bool, Error> {
                         } else {
                             "Phối hợp theo kế hoạch.".into()
                         },
-                        obstacles: if lead && (i + month as usize) % 5 == 0 {
+                        obstacles: if lead && (i + month as usize).is_multiple_of(5) {
                             OBSTACLES[(i + month as usize) % OBSTACLES.len()].into()
                         } else {
                             String::new()
                         },
-                        proposals: if lead && (i + month as usize) % 7 == 0 {
+                        proposals: if lead && (i + month as usize).is_multiple_of(7) {
                             PROPOSALS[(i + month as usize) % PROPOSALS.len()].into()
                         } else {
                             String::new()

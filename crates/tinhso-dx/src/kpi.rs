@@ -10,6 +10,8 @@ use tinhso_domain::values::{parse_date, parse_decimal};
 use tinhso_domain::Error;
 use tinhso_warehouse::QueryResult;
 
+use crate::keep;
+
 /// A month `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
@@ -524,8 +526,4 @@ mod tests {
         let k = check(&ok).unwrap();
         assert_eq!((k.baseline, k.group, k.method), (45.5, "chinh-quyen-so", "sql"));
     }
-}
-
-fn keep<T>(errors: &mut Vec<Error>, r: Result<T, Error>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
 }

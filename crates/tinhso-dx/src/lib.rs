@@ -78,6 +78,11 @@ fn must_read(actor: &Actor) -> Result<(), Error> {
     }
 }
 
+/// The value of `r`, or `None` with its error added to `errors` (checks that report every error).
+pub(crate) fn keep<T>(errors: &mut Vec<Error>, r: Result<T, Error>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
 /// Several errors as one (the first one's field; every message joined).
 pub fn join_errors(errors: Vec<Error>) -> Error {
     if errors.len() == 1 {

@@ -15,7 +15,7 @@ use tinhso_domain::values::{parse_date, parse_money};
 use tinhso_domain::Error;
 use tinhso_store::{PlanInput, PlanRecord, TaskInput, TaskRecord};
 
-use crate::groups;
+use crate::{groups, keep};
 
 /// Task statuses (code, Vietnamese, English). "Late" is derived, not stored.
 pub const STATUSES: [(&str, &str, &str); 4] = [
@@ -309,6 +309,7 @@ fn check_task(raw: &RawTask, refs: &Refs, years: (i64, i64), errors: &mut Vec<Er
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_header(
     code: &str,
     title: &str,
@@ -872,8 +873,4 @@ mod tests {
         let e = read_xlsx("x.xlsx", b"not a zip", &refs()).unwrap_err();
         assert_eq!(e[0].field.as_deref(), Some("x.xlsx"));
     }
-}
-
-fn keep<T>(errors: &mut Vec<Error>, r: Result<T, Error>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
 }

@@ -54,7 +54,7 @@ impl Tracker {
         let as_of = month.last_day();
         let store = self.store();
         let province = AdminUnits::embedded()
-            .lookup(&self.warehouse.province().to_string(), chrono::Utc::now().date_naive())
+            .lookup(self.warehouse.province(), chrono::Utc::now().date_naive())
             .map(|u| u.name.clone())
             .unwrap_or_default();
         let issuer = store.agency_by_code(&opts.issuer).await?.ok_or_else(|| {

@@ -79,6 +79,9 @@ pub fn reporting_agencies(
     out.into_iter().collect()
 }
 
+/// (task id, status, progress) a report sets on a task its agency leads.
+pub type TaskUpdate = (i64, String, i64);
+
 /// One task in an agency's report.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -121,7 +124,7 @@ pub fn check_report(
     agency_code: &str,
     agency_id: i64,
     tasks: &[TaskRecord],
-) -> Result<(ReportDoc, Vec<(i64, String, i64)>), Vec<Error>> {
+) -> Result<(ReportDoc, Vec<TaskUpdate>), Vec<Error>> {
     let mut errors = Vec::new();
     let mut out =
         ReportDoc { items: Vec::new(), obstacles: nfc(doc.obstacles.trim()), proposals: nfc(doc.proposals.trim()) };

@@ -111,13 +111,13 @@ fn rank_chart(points: &[(i64, i64, i64)], target: Option<(i64, i64)>, lang: Lang
     s.push_str(&format!(r##"<polyline fill="none" stroke="#1d5fa8" stroke-width="2.5" points="{}"/>"##, pts.join(" ")));
     for p in points {
         s.push_str(&format!(
-            r##"<circle cx="{0:.1}" cy="{1:.1}" r="4" fill="#1d5fa8"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle" font-size="12" font-weight="bold">{3}/{4}</text>"##,
-            x(p.0), y(p.1 as f64), y(p.1 as f64) - 8.0, p.1, p.2
+            r##"<circle cx="{0:.1}" cy="{1:.1}" r="4" fill="#1d5fa8"/><text x="{2:.1}" y="{3:.1}" font-size="12" font-weight="bold">{4}/{5}</text>"##,
+            x(p.0), y(p.1 as f64), x(p.0) + 7.0, y(p.1 as f64) - 6.0, p.1, p.2
         ));
     }
     if let Some((yr, rank)) = target {
         s.push_str(&format!(
-            r##"<circle cx="{0:.1}" cy="{1:.1}" r="5" fill="none" stroke="#c0392b" stroke-width="2"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle" font-size="12" fill="#c0392b">{3} {4}</text>"##,
+            r##"<circle cx="{0:.1}" cy="{1:.1}" r="5" fill="none" stroke="#c0392b" stroke-width="2"/><text x="{0:.1}" y="{2:.1}" text-anchor="end" font-size="12" fill="#c0392b">{3} {4}</text>"##,
             x(yr), y(rank as f64), y(rank as f64) - 9.0, if lang == Lang::En { "target: top" } else { "mục tiêu: top" }, rank
         ));
     }
@@ -537,9 +537,19 @@ async fn review_view(
         if let (Some(aid), Some(code)) = (caller.user.agency_id, caller.user.agency_code.clone()) {
             if v.reports.iter().any(|(r, _)| r.agency_id == aid) {
                 let tasks = s.store.dx_tasks(None).await.unwrap_or_default();
+                // Tasks of the plans in force that month.
+                let plans: Vec<i64> = s
+                    .store
+                    .dx_plans()
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|p| (p.year_from..=p.year_to).contains(&i64::from(m.year)))
+                    .map(|p| p.id)
+                    .collect();
                 let mine: Vec<FormTask> = tasks
                     .iter()
-                    .filter(|t| t.status != "hoan-thanh")
+                    .filter(|t| t.status != "hoan-thanh" && plans.contains(&t.plan_id))
                     .filter_map(|t| {
                         let lead = t.lead_agency_id == aid;
                         let coop =
@@ -845,7 +855,7 @@ async fn dti_view(s: &AppState, lang: Lang, caller: &PageCaller, year: Option<i6
                     );
                     let a = assessments.iter().find(|a| a.indicator == code);
                     AssessRow {
-                        points: comp.map_or(ix.points, |c| c.points).map(|p| fmt_num(p)).unwrap_or_default(),
+                        points: comp.map_or(ix.points, |c| c.points).map(fmt_num).unwrap_or_default(),
                         value: a.map(|a| format!("{:.4}", a.value)).unwrap_or_default(),
                         evidence: a.map(|a| a.evidence.clone()).unwrap_or_default(),
                         files: files
@@ -872,7 +882,8 @@ async fn dti_view(s: &AppState, lang: Lang, caller: &PageCaller, year: Option<i6
                 .map(|p| tinhso_domain::text::fold(&p.name.replace("Tỉnh ", "").replace("Thành phố ", ""))),
         );
     }
-    let mut years: Vec<i64> = results.iter().map(|r| r.year).collect();
+    let first = results.iter().map(|r| r.year).min().unwrap_or(year).min(year);
+    let mut years: Vec<i64> = (first..=i64::from(chrono::Datelike::year(&today()))).collect();
     years.push(year);
     years.sort_unstable();
     years.dedup();

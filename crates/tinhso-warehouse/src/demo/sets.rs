@@ -1381,6 +1381,29 @@ fn to_cong_nghe_so(ctx: &Ctx) -> Built {
         }
         rows.extend(team_rows);
     }
+    // Reports as they come in: a few extra teams typed with zero members or a truncated phone
+    // number. They are rejected (and kept with the reason); the counts above are the accepted teams.
+    for k in 0..8usize {
+        let c = &ctx.communes[(k * 17 + 5) % ctx.communes.len()];
+        let mut row = vec![
+            format!("{}-9{k}", c.code),
+            format!("Tổ công nghệ số cộng đồng {}", hamlet(&mut rng, c)),
+            "Thôn".to_string(),
+            c.code.clone(),
+            rng.range(3, 6).to_string(),
+            rng.range(30, 260).to_string(),
+            rng.range(1, 8).to_string(),
+            leader(&mut rng, c),
+            mobile(&mut rng),
+            date_vn(founded(&mut rng)),
+        ];
+        if k % 2 == 0 {
+            row[4] = "0".into();
+        } else {
+            row[8] = row[8].chars().filter(char::is_ascii_digit).take(6).collect();
+        }
+        rows.push(row);
+    }
     for (k, d) in ctx.districts.iter().take(2).enumerate() {
         let c = &ctx.communes[d.commune];
         rows.push(vec![

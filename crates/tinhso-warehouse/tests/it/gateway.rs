@@ -270,6 +270,14 @@ async fn audit_chain_detects_edits_deletions_reordering_and_truncation() {
     let v = e.store.verify_audit(Some(&head)).await.unwrap();
     assert!(v.broken.is_none(), "{v:?}");
     assert!(v.entries >= 7, "{v:?}");
+    // The head file follows the committed entries (written after they are answered):
+    // wait until it names the last one, or truncation could not be seen.
+    for _ in 0..200 {
+        if tinhso_store::audit::read_head(&head).is_some_and(|(seq, _)| seq == v.entries) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     // The table refuses changes outright.
     assert!(e.store.execute_raw("UPDATE audit_log SET row_count = 99 WHERE seq = 3").await.is_err());
     assert!(e.store.execute_raw("DELETE FROM audit_log WHERE seq = 3").await.is_err());

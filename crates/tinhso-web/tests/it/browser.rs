@@ -401,3 +401,88 @@ async fn drive_dashboards(c: &Client, base: &str) -> Result<(), fantoccini::erro
     shot(c, "dashboard-giam-sat-tthc-wall").await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------- DX programme
+
+#[tokio::test]
+async fn a_browser_runs_the_monthly_review_of_the_dx_programme() {
+    let Some(path) = chromedriver() else {
+        if std::env::var("TINHSO_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("chromedriver not found (CHROMEDRIVER or /usr/bin/chromedriver) and TINHSO_REQUIRE_BROWSER=1");
+        }
+        println!("chromedriver not found: browser test skipped (.ci/run installs chromium)");
+        return;
+    };
+    let app = spawn().await;
+    super::dashboards::seed(&app, &["ho-so-tthc", "to-cong-nghe-so"]).await;
+    let today = tinhso_dx::review::vn_day(tinhso_store::now());
+    tinhso_dx::demo::seed(&app.tracker, today).await.unwrap();
+    let (_driver, webdriver) = start_driver(&path).await;
+    let profile = tempfile::tempdir().unwrap();
+    let c = browser(&webdriver, profile.path()).await;
+    let result = drive_dx(&c, &app.base).await;
+    let _ = c.close().await;
+    result.unwrap();
+}
+
+async fn login_as(c: &Client, base: &str, user: &str) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&format!("{base}/login")).await?;
+    c.find(Locator::Css("#username")).await?.send_keys(user).await?;
+    c.find(Locator::Css("#password")).await?.send_keys(PW).await?;
+    c.find(Locator::Css("form button[type=submit]")).await?.click().await?;
+    wait_text(c, "header .who span", Duration::from_secs(60), |t| t.contains(user)).await;
+    Ok(())
+}
+
+async fn drive_dx(c: &Client, base: &str) -> Result<(), fantoccini::error::CmdError> {
+    let long = Duration::from_secs(60);
+    c.set_window_size(1400, 2000).await?;
+    // The DX office opens this month's review from the overview.
+    login_as(c, base, "dx-office").await?;
+    c.goto(&format!("{base}/dx")).await?;
+    let kpis = wait_text(c, "#dx-kpis", long, |t| !t.is_empty()).await;
+    assert!(kpis.contains("80") && kpis.contains("35"), "{kpis}");
+    shot(c, "dx-overview").await?;
+    c.find(Locator::Css("#dx-open-review button[type=submit]")).await?.click().await?;
+    let reports = wait_text(c, "#dx-reports", long, |t| t.contains("Sở Y tế")).await;
+    assert!(reports.contains("Đang chờ") || reports.contains("Chưa nộp"), "{reports}");
+    c.find(Locator::Css("header .who form button[type=submit]")).await?.click().await?;
+
+    // Health starts from its list, opens the report and submits it.
+    login_as(c, base, "health-admin").await?;
+    c.goto(&format!("{base}/dx/start")).await?;
+    let tasks = wait_text(c, "#start-tasks", long, |t| t.contains("CĐS-01")).await;
+    assert!(tasks.contains("Quá hạn"), "an overdue task is flagged: {tasks}");
+    c.find(Locator::Css("#start-reports a")).await?.click().await?;
+    wait_text(c, "#report-form", long, |t| t.contains("CĐS-01")).await;
+    let progress = c.find(Locator::Css("#report-form fieldset[data-task='CĐS-01'] input[type=number]")).await?;
+    progress.clear().await?;
+    progress.send_keys("75").await?;
+    c.find(Locator::Css("#report-form fieldset[data-task='CĐS-01'] textarea"))
+        .await?
+        .send_keys("Đã cập nhật quý III")
+        .await?;
+    c.find(Locator::Css("#report-submit")).await?.click().await?;
+    let msg = wait_text(c, "#review-message", long, |t| !t.is_empty()).await;
+    assert!(msg.contains("Nộp báo cáo"), "{msg}");
+    let state = c.find(Locator::Css("#dx-reports tr[data-agency='SYT']")).await?.attr("data-state").await?;
+    assert!(matches!(state.as_deref(), Some("on_time") | Some("late")), "{state:?}");
+    shot(c, "dx-review").await?;
+
+    // DTI with its rank chart, and the community teams.
+    c.goto(&format!("{base}/dx/dti?year=2022")).await?;
+    wait_text(c, "#dti-ranking", long, |t| t.contains("TP. Đà Nẵng")).await;
+    assert!(c.find(Locator::Css("#dti-rank-chart polyline")).await.is_ok());
+    shot(c, "dx-dti").await?;
+    // The teams' statistics read a shared dataset: the leader may, a department without a grant may not.
+    c.goto(&format!("{base}/dx/teams")).await?;
+    wait_text(c, "h1", long, |t| !t.is_empty()).await;
+    assert!(c.find(Locator::Css("#teams-total")).await.is_err(), "health has no grant on the teams' dataset");
+    c.find(Locator::Css("header .who form button[type=submit]")).await?.click().await?;
+    login_as(c, base, "leader").await?;
+    c.goto(&format!("{base}/dx/teams")).await?;
+    let total = wait_text(c, "#teams-total", long, |t| !t.is_empty()).await;
+    assert!(total.contains("876"), "843 + 31 + 2 teams: {total}");
+    shot(c, "dx-teams").await?;
+    Ok(())
+}

@@ -67,6 +67,66 @@ async fn demo_then_apikey_then_agencies() {
     assert_eq!(v["count"], 148);
     let r = client.get(format!("{}/api/v1/agencies", app.base)).send().await.unwrap();
     assert_eq!(r.status(), 401);
+
+    // The DX programme of the seed scenario, through the acceptance interface.
+    let get = |path: &str| {
+        let req = client.get(format!("{}{path}", app.base)).bearer_auth(&key);
+        async move { req.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let kpis = get("/api/v1/kpis?as_of=2023-12-31").await;
+    let mut targets: Vec<f64> = kpis["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["target_on"] == "2023-12-31")
+        .map(|k| k["target"].as_f64().unwrap())
+        .collect();
+    targets.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(targets, [35.0, 50.0, 80.0, 100.0], "{kpis}");
+    assert!(kpis["kpis"].as_array().unwrap().iter().all(|k| k["status"].is_string() && k.get("actual").is_some()));
+    let plans = get("/api/v1/plans").await;
+    assert!(plans["plans"].as_array().unwrap().iter().any(|p| p["code"] == "1282/KH-UBND"));
+    let dti = get("/api/v1/dti/results?year=2022").await;
+    assert_eq!(
+        (dti["province"]["rank"].clone(), dti["ranking"].as_array().unwrap().len()),
+        (serde_json::json!(47), 63)
+    );
+    let teams = get("/api/v1/community-teams/stats").await;
+    assert_eq!(teams["teams"], 843 + 31 + 2, "{teams}");
+    assert!(teams["members"].as_i64().unwrap() > 3600);
+    // The monthly report from the command line, while the server runs.
+    let out_file = dir.path().join("bao-cao-2023-06.docx");
+    let out = Command::new(BIN)
+        .args(["report", "monthly", "--data-dir", dir.path().to_str().unwrap(), "--month", "2023-06", "--out"])
+        .arg(&out_file)
+        .env_remove("TINHSO_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&out_file).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    for part in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BÁO CÁO",
+        "tháng 6 năm 2023",
+        "Nơi nhận:",
+    ] {
+        assert!(xml.contains(part), "no «{part}» in the report");
+    }
+    for (args, says) in
+        [(["--month", "2023-13", "--out", "x.docx"], "2023-13"), (["--month", "2023-06", "--out", "x.pdf"], ".docx")]
+    {
+        let out = Command::new(BIN)
+            .args(["report", "monthly", "--data-dir", dir.path().to_str().unwrap()])
+            .args(args)
+            .env_remove("TINHSO_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
     drop(app);
     // Running the demo again keeps what is there.
     let (_again, printed) = demo(dir.path());
