@@ -422,6 +422,8 @@ type CurrentTask = (String, &'static str, String, &'static str, Vec<&'static str
 const KPIS_SQL: &[(&str, &str, &str, &str, f64, f64, &str)] = &[
     ("dvc-phat-sinh-ho-so", "Tỷ lệ dịch vụ công trực tuyến phát sinh hồ sơ", "Online public services with dossiers", "chinh-quyen-so", 81.4, 90.0,
         "SELECT round(100.0 * count(DISTINCT CASE WHEN truc_tuyen THEN ma_thu_tuc END) / nullif(count(DISTINCT ma_thu_tuc), 0), 1) AS actual\nFROM ho_so_tthc\nWHERE ngay_tiep_nhan >= {{month_start}} AND ngay_tiep_nhan < {{month_end}}"),
+    ("ho-so-truc-tuyen", "Tỷ lệ hồ sơ thủ tục hành chính nộp trực tuyến", "Dossiers submitted online", "chinh-quyen-so", 0.0, 60.0,
+        "SELECT round(100.0 * sum(CASE WHEN truc_tuyen THEN 1 ELSE 0 END) / nullif(count(*), 0), 1) AS actual\nFROM ho_so_tthc\nWHERE ngay_tiep_nhan >= {{month_start}} AND ngay_tiep_nhan < {{month_end}}"),
     ("so-hoa-ket-qua", "Tỷ lệ hồ sơ, kết quả giải quyết TTHC được số hóa", "TTHC dossiers and results digitised", "du-lieu-so", 93.5, 100.0,
         "SELECT round(100.0 * sum(CASE WHEN so_hoa_ket_qua THEN 1 ELSE 0 END) / nullif(count(*), 0), 1) AS actual\nFROM ho_so_tthc\nWHERE ngay_tra_ket_qua >= {{month_start}} AND ngay_tra_ket_qua < {{month_end}}"),
     ("sme-nen-tang-so", "Tỷ lệ doanh nghiệp nhỏ và vừa sử dụng nền tảng số", "SMEs using digital platforms", "kinh-te-so", 44.0, 60.0,
@@ -778,7 +780,28 @@ pub async fn seed(t: &Tracker, today: NaiveDate) -> Result<bool, Error> {
             }
             m = m.next();
         }
-        if !vals.is_empty() {
+        if let Some((first, v0)) = vals.first().cloned() {
+            // The baseline is the first month the warehouse has: measured, not assumed.
+            let mut input = KpiInput {
+                code: k.code.clone(),
+                plan_id: k.plan_id,
+                group_code: k.group_code.clone(),
+                name: k.name.clone(),
+                name_en: k.name_en.clone(),
+                unit: k.unit.clone(),
+                baseline: v0,
+                baseline_on: format!("{first}-01"),
+                target: k.target,
+                target_on: k.target_on.clone(),
+                higher_is_better: k.higher_is_better,
+                method: k.method.clone(),
+                sql_text: k.sql_text.clone(),
+                agency_id: k.agency_id,
+            };
+            if input.baseline_on >= input.target_on {
+                input.baseline_on = format!("{year}-01-01");
+            }
+            store.dx_save_kpi(&input).await?;
             store.dx_record_kpi_values(k.id, &vals, "sql", "", None).await?;
         }
     }
@@ -836,20 +859,22 @@ pub async fn seed(t: &Tracker, today: NaiveDate) -> Result<bool, Error> {
                         } else {
                             "Phối hợp theo kế hoạch.".into()
                         },
-                        obstacles: if lead && (i + month as usize).is_multiple_of(5) {
-                            OBSTACLES[(i + month as usize) % OBSTACLES.len()].into()
-                        } else {
-                            String::new()
-                        },
-                        proposals: if lead && (i + month as usize).is_multiple_of(7) {
-                            PROPOSALS[(i + month as usize) % PROPOSALS.len()].into()
-                        } else {
-                            String::new()
-                        },
+                        obstacles: String::new(),
+                        proposals: String::new(),
                     }
                 })
                 .collect();
-            let doc = ReportDoc { items, obstacles: String::new(), proposals: String::new() };
+            // Some reports raise an obstacle or a proposal (never addressed to the agency itself).
+            let n = i + month as usize;
+            let obstacles =
+                if n.is_multiple_of(4) { OBSTACLES[n % OBSTACLES.len()].to_string() } else { String::new() };
+            let own = agencies.iter().find(|a| a.id == *agency).map(|a| a.name_vi.clone()).unwrap_or_default();
+            let proposals = PROPOSALS
+                .get(n % 6)
+                .filter(|p| !p.contains(own.as_str()) && n.is_multiple_of(3))
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            let doc = ReportDoc { items, obstacles, proposals };
             let content = serde_json::to_string(&doc).map_err(Error::internal)?;
             store.dx_submit_report(review.id, *agency, &content, None, when, is_late(due, when), &[]).await?;
         }

@@ -7,7 +7,7 @@ use tinhso_warehouse::Actor;
 
 use crate::docx::{Block, Document, Section};
 use crate::kpi::Month;
-use crate::{groups, plan, review, KpiView, Tracker};
+use crate::{groups, review, KpiView, Tracker};
 
 /// Who issues and signs the report.
 #[derive(Debug, Clone)]
@@ -100,12 +100,33 @@ impl Tracker {
                 )),
                 Block::Table {
                     headers: ["TT", "Chỉ tiêu", "Mục tiêu", "Thời hạn", "Thực hiện", "Đánh giá"].map(String::from).to_vec(),
-                    widths: vec![6, 38, 13, 14, 13, 16],
+                    widths: vec![7, 35, 12, 16, 12, 18],
                     rows,
                 },
             ],
         });
-        // II. Tasks by group.
+        // II. Tasks by group, as the month's reports state their progress (the
+        // current figures for tasks no report of that month mentions).
+        let mut reported: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        if let Some(r) = &review {
+            for rep in store.dx_review_reports(r.id).await? {
+                if let Ok(doc) = serde_json::from_str::<review::ReportDoc>(&rep.content) {
+                    for it in doc.items {
+                        if let Some(p) = it.progress {
+                            reported.insert(it.task, p);
+                        }
+                    }
+                }
+            }
+        }
+        let progress_of = |t: &tinhso_store::TaskRecord| reported.get(&t.code).copied().unwrap_or(t.progress);
+        let done_of = |t: &tinhso_store::TaskRecord| match reported.get(&t.code) {
+            Some(p) => *p >= 100,
+            None => t.status == "hoan-thanh",
+        };
+        let late_of = |t: &tinhso_store::TaskRecord| {
+            !done_of(t) && chrono::NaiveDate::parse_from_str(&t.due_on, "%Y-%m-%d").is_ok_and(|d| d < as_of)
+        };
         let mut blocks = Vec::new();
         let mut rows = Vec::new();
         let mut overdue = Vec::new();
@@ -119,9 +140,9 @@ impl Tracker {
             if tasks.is_empty() {
                 continue;
             }
-            let done = tasks.iter().filter(|t| t.status == "hoan-thanh").count();
-            let lates: Vec<_> = tasks.iter().filter(|t| plan::is_late(t, as_of)).collect();
-            let avg = tasks.iter().map(|t| t.progress).sum::<i64>() as f64 / tasks.len() as f64;
+            let done = tasks.iter().filter(|t| done_of(t)).count();
+            let lates: Vec<_> = tasks.iter().filter(|t| late_of(t)).collect();
+            let avg = tasks.iter().map(|t| progress_of(t)).sum::<i64>() as f64 / tasks.len() as f64;
             rows.push(vec![
                 vi.to_string(),
                 tasks.len().to_string(),
@@ -130,7 +151,7 @@ impl Tracker {
                 format!("{} %", pct(avg)),
             ]);
             overdue.extend(lates.into_iter().map(|t| {
-                format!("{} ({}; hạn {}; {} %)", t.title, t.lead_agency_name, vi_date(&t.due_on), t.progress)
+                format!("{} ({}; hạn {}; {} %)", t.title, t.lead_agency_name, vi_date(&t.due_on), progress_of(t))
             }));
         }
         blocks.push(Block::Paragraph(format!(
@@ -182,24 +203,7 @@ impl Tracker {
                     widths: vec![56, 20, 24],
                     rows,
                 });
-                let mut obstacles = Vec::new();
-                let mut proposals = Vec::new();
-                for rep in &reports {
-                    if let Ok(doc) = serde_json::from_str::<review::ReportDoc>(&rep.content) {
-                        for o in std::iter::once(&doc.obstacles)
-                            .chain(doc.items.iter().map(|i| &i.obstacles))
-                            .filter(|o| !o.is_empty())
-                        {
-                            obstacles.push(format!("{}: {o}", rep.agency_name));
-                        }
-                        for p in std::iter::once(&doc.proposals)
-                            .chain(doc.items.iter().map(|i| &i.proposals))
-                            .filter(|o| !o.is_empty())
-                        {
-                            proposals.push(format!("{}: {p}", rep.agency_name));
-                        }
-                    }
-                }
+                let (obstacles, proposals) = review::issues(&reports);
                 sections.push(Section {
                     heading: "III. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ".into(),
                     blocks: std::mem::take(&mut blocks),
@@ -208,22 +212,26 @@ impl Tracker {
                 if obstacles.is_empty() {
                     b.push(Block::Paragraph("Các cơ quan không báo cáo vướng mắc trong tháng.".into()));
                 } else {
-                    b.extend(obstacles.into_iter().map(Block::Bullet));
+                    b.extend(obstacles.iter().cloned().map(Block::Bullet));
                 }
                 sections.push(Section { heading: "IV. KHÓ KHĂN, VƯỚNG MẮC".into(), blocks: b });
                 let mut b = Vec::new();
                 if proposals.is_empty() {
                     b.push(Block::Paragraph("Không có đề xuất, kiến nghị.".into()));
                 } else {
-                    b.extend(proposals.into_iter().map(Block::Bullet));
+                    b.extend(proposals.iter().cloned().map(Block::Bullet));
                 }
                 if r.status == "closed" && !r.summary.is_empty() {
+                    // The conclusion, without the obstacles and proposals already listed above.
+                    let listed: Vec<&String> = obstacles.iter().chain(proposals.iter()).collect();
                     b.push(Block::Subheading("Kết luận rà soát:".into()));
                     b.extend(
                         r.summary
                             .lines()
-                            .filter(|l| !l.trim().is_empty())
-                            .map(|l| Block::Paragraph(l.trim_start_matches("- ").to_string())),
+                            .map(|l| l.trim().trim_start_matches("- ").to_string())
+                            .filter(|l| !l.is_empty() && l != "Vướng mắc:" && l != "Đề xuất, kiến nghị:")
+                            .filter(|l| !listed.contains(&l))
+                            .map(Block::Paragraph),
                     );
                 }
                 sections.push(Section { heading: "V. ĐỀ XUẤT, KIẾN NGHỊ".into(), blocks: b });

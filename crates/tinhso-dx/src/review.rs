@@ -211,32 +211,42 @@ pub fn report_state(r: &ReviewReport, due: NaiveDate, today: NaiveDate) -> &'sta
     }
 }
 
+/// The obstacles and proposals of the reports, each as "Agency: text", each once.
+pub fn issues(reports: &[ReviewReport]) -> (Vec<String>, Vec<String>) {
+    let mut obstacles: Vec<String> = Vec::new();
+    let mut proposals: Vec<String> = Vec::new();
+    let add = |list: &mut Vec<String>, agency: &str, text: &str| {
+        let line = format!("{agency}: {}", text.trim());
+        if !text.trim().is_empty() && !list.contains(&line) {
+            list.push(line);
+        }
+    };
+    for r in reports {
+        if let Ok(doc) = serde_json::from_str::<ReportDoc>(&r.content) {
+            for o in std::iter::once(&doc.obstacles).chain(doc.items.iter().map(|i| &i.obstacles)) {
+                add(&mut obstacles, &r.agency_name, o);
+            }
+            for p in std::iter::once(&doc.proposals).chain(doc.items.iter().map(|i| &i.proposals)) {
+                add(&mut proposals, &r.agency_name, p);
+            }
+        }
+    }
+    (obstacles, proposals)
+}
+
 /// The consolidated summary of a review (the DX office edits it before closing).
 pub fn consolidate(month: Month, reports: &[ReviewReport], due: NaiveDate, today: NaiveDate) -> String {
     let mut on_time = Vec::new();
     let mut late = Vec::new();
     let mut missing = Vec::new();
-    let mut obstacles = Vec::new();
-    let mut proposals = Vec::new();
     for r in reports {
         match report_state(r, due, today) {
             "on_time" => on_time.push(r.agency_name.as_str()),
             "late" => late.push(r.agency_name.as_str()),
             _ => missing.push(r.agency_name.as_str()),
         }
-        if let Ok(doc) = serde_json::from_str::<ReportDoc>(&r.content) {
-            for o in
-                std::iter::once(&doc.obstacles).chain(doc.items.iter().map(|i| &i.obstacles)).filter(|o| !o.is_empty())
-            {
-                obstacles.push(format!("{}: {o}", r.agency_name));
-            }
-            for p in
-                std::iter::once(&doc.proposals).chain(doc.items.iter().map(|i| &i.proposals)).filter(|o| !o.is_empty())
-            {
-                proposals.push(format!("{}: {p}", r.agency_name));
-            }
-        }
     }
+    let (obstacles, proposals) = issues(reports);
     let mut s = format!(
         "Rà soát tháng {}/{}: {}/{} cơ quan nộp báo cáo đúng hạn ({}), {} nộp muộn, {} chưa nộp.",
         month.month,
