@@ -554,6 +554,18 @@ pub async fn read_upload(mut mp: Multipart) -> Result<Upload, Error> {
     Err(Error::invalid("file", "Chưa chọn tệp (trường «file»).", "No file was sent (field «file»)."))
 }
 
+/// [`read_upload`] of a request that must be `multipart/form-data`.
+pub(crate) async fn read_multipart(mp: Result<Multipart, MultipartRejection>) -> Result<Upload, Error> {
+    let mp = mp.map_err(|e| {
+        Error::invalid(
+            "file",
+            format!("Cần nội dung multipart/form-data với tệp ở trường «file»: {}", e.body_text()),
+            format!("Send multipart/form-data with the file in field «file»: {}", e.body_text()),
+        )
+    })?;
+    read_upload(mp).await
+}
+
 pub async fn run_import(s: &AppState, scope: &Scope, name: &str, bytes: &[u8]) -> Result<ImportReport, Error> {
     let parsed = crate::import::parse(name, bytes)?;
     s.store.import_agencies(scope, name, parsed.rows, &parsed.columns, &s.config.province_code).await
@@ -591,14 +603,7 @@ async fn import_agencies(
     mp: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<ImportDto>> {
     require_agency_manager(&c)?;
-    let mp = mp.map_err(|e| {
-        Error::invalid(
-            "file",
-            format!("Cần nội dung multipart/form-data với tệp ở trường «file»: {}", e.body_text()),
-            format!("Send multipart/form-data with the file in field «file»: {}", e.body_text()),
-        )
-    })?;
-    let up = read_upload(mp).await?;
+    let up = read_multipart(mp).await?;
     let r = run_import(&s, &c.scope, &up.name, &up.bytes).await?;
     tracing::info!(actor = %c.user.username, file = %up.name, imported = r.imported.len(), rejected = r.rejected.len(), "agency import");
     Ok(Json(import_dto(&r)))

@@ -17,7 +17,7 @@ use tinhso_dx::{groups, plan, Month, Tracker};
 use tinhso_store::{IndexResult, IndexTarget, PlanRecord, TaskRecord};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{read_upload, ApiPath, ApiQuery, JsonBody};
+use crate::api::{read_multipart, ApiPath, ApiQuery, JsonBody};
 use crate::auth::Caller;
 use crate::error::{problem_json, status_of, ApiError, ApiResult};
 use crate::openapi::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized};
@@ -171,17 +171,6 @@ struct FileForm {
     file: Vec<u8>,
 }
 
-async fn upload(mp: Result<Multipart, MultipartRejection>) -> Result<crate::api::Upload, Error> {
-    let mp = mp.map_err(|e| {
-        Error::invalid(
-            "file",
-            format!("Cần nội dung multipart/form-data với tệp ở trường «file»: {}", e.body_text()),
-            format!("Send multipart/form-data with the file in field «file»: {}", e.body_text()),
-        )
-    })?;
-    read_upload(mp).await
-}
-
 /// Nhập kế hoạch từ Excel — Import a plan from the XLSX template
 ///
 /// Sheets `Kế hoạch` (label, value) and `Nhiệm vụ` (one task per row); get
@@ -197,7 +186,7 @@ async fn import_plan(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Many> {
     c.require_write()?;
-    let up = upload(mp).await?;
+    let up = read_multipart(mp).await?;
     let p = s.tracker.import_plan(&c.actor(), &up.name, &up.bytes).await.map_err(Many)?;
     let tasks = plan_tasks(&s, p.id).await?;
     Ok((StatusCode::CREATED, Json(plan_json(&p, &tasks, today()))).into_response())
@@ -641,7 +630,7 @@ async fn import_rankings(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Many> {
     c.require_write()?;
-    let up = upload(mp).await?;
+    let up = read_multipart(mp).await?;
     let n = s.tracker.import_rankings(&c.actor(), &up.name, &up.bytes, &up.name).await.map_err(Many)?;
     Ok((StatusCode::CREATED, Json(json!({"rows": n}))).into_response())
 }
@@ -711,7 +700,7 @@ async fn add_evidence(
     if !tinhso_dx::may_manage(c.role()) {
         return Err(Error::forbidden().into());
     }
-    let up = upload(mp).await?;
+    let up = read_multipart(mp).await?;
     let id = store_evidence(&s, &c.actor(), year, &indicator, &up.name, &up.bytes).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "link": format!("/api/v1/dti/evidence/{id}")}))).into_response())
 }
