@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dx/start", get(start_page))
         .route("/dx/dti", get(dti_page).post(dti_assess))
         .route("/dx/dti/evidence", post(dti_evidence))
+        .route("/dx/dti/rankings", post(dti_rankings))
+        .route("/dx/indices", post(index_result))
         .route("/dx/teams", get(teams_page))
 }
 
@@ -982,6 +984,83 @@ async fn dti_evidence(
     match crate::dx::store_evidence(&s, &caller.actor(), year, &indicator, &name, &bytes).await {
         Ok(_) => see_other(&format!("/dx/dti?year={year}")),
         Err(e) => dti_view(&s, lang, &caller, Some(year), Some(format_error(&e, lang))).await,
+    }
+}
+
+async fn dti_rankings(
+    State(s): State<AppState>,
+    L(lang): L,
+    caller: PageCaller,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let (fields, name, bytes) = match form_with_file(mp).await {
+        Ok(x) => x,
+        Err(e) => return dti_view(&s, lang, &caller, None, Some(format_error(&e, lang))).await,
+    };
+    if let Err(e) = caller.check_csrf(fields.get("csrf").map_or("", |v| v.as_str())) {
+        return error_page(ctx(&s, lang, Some(&caller), "/dx").await, &e);
+    }
+    match s.tracker.import_rankings(&caller.actor(), &name, &bytes, &name).await {
+        Ok(_) => see_other("/dx/dti"),
+        Err(errors) => {
+            let text = errors.iter().map(|e| format_error(e, lang)).collect::<Vec<_>>().join("\n");
+            dti_view(&s, lang, &caller, None, Some(text)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct IndexForm {
+    csrf: String,
+    index: String,
+    year: String,
+    #[serde(default)]
+    rank: String,
+    #[serde(default)]
+    of: String,
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// Records an official result (DTI, PAPI, PCI, SIPAS) from the DTI page's form.
+async fn index_result(State(s): State<AppState>, L(lang): L, caller: PageCaller, Form(f): Form<IndexForm>) -> Response {
+    if let Err(e) = caller.check_csrf(&f.csrf) {
+        return error_page(ctx(&s, lang, Some(&caller), "/dx").await, &e);
+    }
+    let num = |field: &str, v: &str| -> Result<Option<f64>, Error> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        tinhso_domain::values::parse_decimal(t).map(Some).map_err(|e| e.into_error(field))
+    };
+    let r = async {
+        let year = f.year.trim().parse::<i64>().map_err(|_| {
+            Error::invalid(
+                "year",
+                format!("Năm «{}» không hợp lệ.", f.year.trim()),
+                format!("Year «{}» is not valid.", f.year.trim()),
+            )
+        })?;
+        let rank = num("rank", &f.rank)?.map(|x| x as i64);
+        let of = num("of", &f.of)?.map(|x| x as i64);
+        let result = tinhso_store::IndexResult {
+            index_code: f.index.trim().to_uppercase(),
+            year,
+            score: num("score", &f.score)?,
+            rank,
+            of_count: of.or(rank.map(|_| if year >= 2025 { 34 } else { 63 })),
+            sub_indices: "{}".into(),
+            source: tinhso_domain::text::nfc(f.source.trim()),
+        };
+        s.tracker.save_result(&caller.actor(), &result).await
+    }
+    .await;
+    match r {
+        Ok(()) => see_other("/dx/dti"),
+        Err(e) => dti_view(&s, lang, &caller, None, Some(format_error(&e, lang))).await,
     }
 }
 

@@ -678,6 +678,40 @@ async fn a_report_is_submitted_and_a_plan_imported_from_the_pages() {
         .part("file", reqwest::multipart::Part::bytes(b"xx".to_vec()).file_name("hong.xlsx"));
     let html = d.post(app.url("/dx/plans/import")).multipart(form).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"dx-error\"") && html.contains("hong.xlsx"), "{html}");
+    // Official results and the national ranking from the DTI page.
+    let csrf = page_csrf(&app, &d, "/dx/dti").await;
+    let r = d
+        .post(app.url("/dx/indices"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("index", "PCI"),
+            ("year", "2023"),
+            ("rank", "30"),
+            ("score", "65,12"),
+            ("source", "VCCI"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let pci = app.store.dx_index_results(Some("PCI")).await.unwrap();
+    assert_eq!((pci[0].rank, pci[0].of_count, pci[0].score), (Some(30), Some(63), Some(65.12)));
+    let html = d
+        .post(app.url("/dx/indices"))
+        .form(&[("csrf", csrf.as_str()), ("index", "DTI"), ("year", "2023"), ("rank", "70"), ("of", "63")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"dti-error\"") && html.contains("70"), "{html}");
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("file", reqwest::multipart::Part::bytes(tinhso_dx::dti::RANKING_2022.to_vec()).file_name("dti-2022.csv"));
+    let r = d.post(app.url("/dx/dti/rankings")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.dti_rankings(2022).await.unwrap().len(), 63);
 }
 
 /// `word/document.xml` of a DOCX.
