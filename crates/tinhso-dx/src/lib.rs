@@ -16,6 +16,8 @@ pub mod dti;
 pub mod groups;
 pub mod kpi;
 pub mod plan;
+pub mod portfolio;
+pub mod projects;
 pub mod report;
 pub mod review;
 
@@ -738,6 +740,10 @@ impl Tracker {
                 .await?;
             self.store.dx_mark_reminded(r.id, &waiting, now).await?;
             done.push(format!("reminded {} agencies for {}", waiting.len(), r.month));
+        }
+        let sent = self.notify_attention(now).await?;
+        if sent > 0 {
+            done.push(format!("{sent} project notices"));
         }
         Ok(done)
     }

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod dx;
 pub mod gateway;
 pub mod ioc;
+pub mod projects;
 pub mod sessions;
 pub mod sso;
 pub mod users;
@@ -39,6 +40,7 @@ pub use dx::{
 };
 pub use gateway::{GrantApproval, GrantFilter, GrantRecord, GrantRequestInput, System};
 pub use ioc::{AlertEvent, AlertRule, AlertRuleInput, DashboardRecord, DashboardVersion, Notification};
+pub use projects::{BudgetPlan, Money, Move, ProjectDocument, ProjectEvent, ProjectInput, ProjectRecord, Stamp};
 pub use sessions::{ApiKey, ApiKeyAccess, KeyCaller, Session};
 pub use sso::{CodeGrant, OidcClient, OidcClientInput, Redeem, SigningKey, TokenRecord};
 pub use users::{User, UserInput, UserUpdate};

@@ -672,19 +672,9 @@ async fn save_assessment(
     Ok(Json(json!(score)))
 }
 
-/// Evidence files: PDF, Word, Excel, images.
-const EVIDENCE_TYPES: [(&str, &str); 6] = [
-    ("pdf", "application/pdf"),
-    ("docx", DOCX),
-    ("xlsx", XLSX),
-    ("png", "image/png"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-];
-
 /// Đính kèm minh chứng — Attach an evidence file to a self-assessed indicator
 ///
-/// PDF, DOCX, XLSX, PNG or JPEG, 10 MB at most; the content must match the extension.
+/// PDF, DOCX, XLSX, PNG or JPEG, 5 MB at most; the content must match the extension.
 #[utoipa::path(post, path = "/api/v1/dti/assessments/{year}/{indicator}/evidence", tag = "dx",
     params(("year" = i64, Path), ("indicator" = String, Path)),
     request_body(content = FileForm, content_type = "multipart/form-data"),
@@ -723,27 +713,7 @@ pub(crate) async fn store_evidence(
             format!("There is no indicator «{indicator}»."),
         ));
     }
-    let ext = name.rsplit_once('.').map(|x| x.1.to_ascii_lowercase()).unwrap_or_default();
-    let Some((_, ct)) = EVIDENCE_TYPES.iter().find(|(e, _)| *e == ext) else {
-        return Err(Error::invalid(
-            "file",
-            format!("Tệp minh chứng «{name}» phải là PDF, DOCX, XLSX, PNG hoặc JPEG."),
-            format!("Evidence file «{name}» must be PDF, DOCX, XLSX, PNG or JPEG."),
-        ));
-    };
-    let magic_ok = match ext.as_str() {
-        "pdf" => bytes.starts_with(b"%PDF-"),
-        "docx" | "xlsx" => bytes.starts_with(b"PK\x03\x04"),
-        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        _ => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-    };
-    if !magic_ok {
-        return Err(Error::invalid(
-            "file",
-            format!("Nội dung tệp «{name}» không phải là tệp .{ext}."),
-            format!("The content of «{name}» is not a .{ext} file."),
-        ));
-    }
+    let ct = tinhso_dx::portfolio::check_file(name, bytes)?;
     use sha2::Digest;
     let sha = hex::encode(sha2::Sha256::digest(bytes));
     let id = s.store.dx_add_attachment(year, indicator, name, ct, &sha, bytes, actor.user_id).await?;
