@@ -458,8 +458,9 @@ fn at(day: NaiveDate, hour: u32) -> i64 {
 /// Seeds the programme once (nothing when a plan exists). `today` is the demo's day.
 pub async fn seed(t: &Tracker, today: NaiveDate) -> Result<bool, Error> {
     let store = t.store();
+    let projects = seed_projects(t).await?;
     if !store.dx_plans().await?.is_empty() {
-        return Ok(false);
+        return Ok(projects);
     }
     t.install_builtins().await?;
     let agencies = store.agencies(&Scope::Province).await?;
@@ -947,5 +948,311 @@ pub async fn seed(t: &Tracker, today: NaiveDate) -> Result<bool, Error> {
     .map(|(c, v, e)| (c.to_string(), *v, e.to_string()))
     .collect();
     store.dti_save_assessments(2023, "dti-2022", &assess, None).await?;
+    Ok(true)
+}
+
+/// (owner, name, kind, group) of the demo's IT projects.
+const PROJECTS: &[(&str, &str, &str, &str)] = &[
+    ("VP-UBND", "Nâng cấp Hệ thống thông tin giải quyết thủ tục hành chính tỉnh", "dau-tu", "chinh-quyen-so"),
+    ("SNNMT", "Xây dựng cơ sở dữ liệu đất đai", "dau-tu", "du-lieu-so"),
+    ("SYT", "Phần mềm quản lý hồ sơ sức khỏe điện tử", "thue-dich-vu", "xa-hoi-so"),
+    ("CAT", "Hệ thống camera giám sát an ninh, trật tự và giao thông", "dau-tu", "ha-tang-so"),
+    ("VP-UBND", "Thuê dịch vụ hội nghị truyền hình trực tuyến đến cấp xã", "thue-dich-vu", "chinh-quyen-so"),
+    ("SGDDT", "Phần mềm quản lý trường học và sổ liên lạc điện tử", "thue-dich-vu", "xa-hoi-so"),
+    ("SKHCN", "Nâng cấp Trung tâm tích hợp dữ liệu tỉnh", "dau-tu", "ha-tang-so"),
+    ("SKHCN", "Nền tảng tích hợp, chia sẻ dữ liệu cấp tỉnh (LGSP) giai đoạn 2", "dau-tu", "nen-tang-so"),
+    ("STC", "Hệ thống quản lý tài sản công", "thue-dich-vu", "chinh-quyen-so"),
+    ("SXD", "Cơ sở dữ liệu quy hoạch xây dựng và nhà ở", "dau-tu", "du-lieu-so"),
+    ("SCT", "Sàn thương mại điện tử sản phẩm OCOP của tỉnh", "thue-dich-vu", "kinh-te-so"),
+    ("SVHTTDL", "Cổng thông tin du lịch thông minh", "thue-dich-vu", "kinh-te-so"),
+    ("SNV", "Cơ sở dữ liệu cán bộ, công chức, viên chức", "dau-tu", "du-lieu-so"),
+    ("STP", "Cơ sở dữ liệu hộ tịch điện tử", "dau-tu", "du-lieu-so"),
+    ("SKHCN", "Trung tâm giám sát an toàn thông tin (SOC)", "thue-dich-vu", "an-toan-thong-tin"),
+    ("SNNMT", "Hệ thống quan trắc môi trường tự động", "dau-tu", "ha-tang-so"),
+    ("SYT", "Hệ thống thông tin bệnh viện tuyến tỉnh", "dau-tu", "chinh-quyen-so"),
+    ("SGDDT", "Học liệu số và lớp học thông minh", "dau-tu", "xa-hoi-so"),
+    ("VP-UBND", "Hệ thống quản lý văn bản và điều hành liên thông 4 cấp", "thue-dich-vu", "chinh-quyen-so"),
+    ("SVHTTDL", "Số hóa di sản văn hóa", "dau-tu", "du-lieu-so"),
+    ("SKHCN", "Đào tạo kỹ năng số cho cán bộ, công chức", "thue-dich-vu", "nhan-luc-so"),
+    ("CAT", "Phần mềm quản lý lưu trú trực tuyến", "thue-dich-vu", "chinh-quyen-so"),
+];
+
+/// Where each of the 44 projects of 2022 stands: (step, returns), in order.
+const PIPELINE_2022: &[(&str, i64, usize)] = &[
+    // (step, returns, how many)
+    ("da-phe-duyet", 0, 5),
+    ("khong-phe-duyet", 0, 1),
+    ("phe-duyet", 0, 6),
+    ("ket-qua-tham-dinh", 1, 5),
+    ("y-kien-tai-chinh", 0, 6),
+    ("hoan-thien", 2, 2),
+    ("hoan-thien", 1, 6),
+    ("xem-xet", 0, 7),
+    ("de-cuong", 0, 6),
+];
+
+/// The 2021 and 2022 capital plans (seed 002: 3.5 of 50 bn disbursed in 2021, just over 4 of 50 in 2022)
+/// and the requested capital still unallocated (seed 004: 286 bn).
+pub const PLAN_2021: i64 = 50_000_000_000;
+pub const PLAN_2022: i64 = 50_000_000_000;
+pub const DISBURSED_2021: i64 = 3_500_000_000;
+pub const DISBURSED_2022: i64 = 4_120_000_000;
+pub const UNALLOCATED: i64 = 286_000_000_000;
+
+/// Seeds the IT project portfolio once (nothing when a project exists).
+pub async fn seed_projects(t: &Tracker) -> Result<bool, Error> {
+    use tinhso_store::{Move, ProjectInput, Stamp};
+    let store = t.store();
+    if !store.dx_projects(None, None).await?.is_empty() {
+        return Ok(false);
+    }
+    let agencies = store.agencies(&Scope::Province).await?;
+    let id = |code: &str| agencies.iter().find(|a| a.code == code).map(|a| a.id);
+    if id("UBND").is_none() {
+        return Ok(false);
+    }
+    let w = crate::portfolio::load_workflow(store).await?;
+    let dx = store.user_by_username("dx-office").await?;
+    let stamp = |day: NaiveDate, who: &str| Stamp {
+        at: at(day, 9),
+        user_id: if who == "dx-office" { dx.as_ref().map(|u| u.id) } else { None },
+        username: who.to_string(),
+    };
+    store
+        .dx_save_budget_plan(
+            2021,
+            PLAN_2021,
+            "Quyết định giao kế hoạch vốn chuyển đổi số năm 2021",
+            at(d("2021-01-10"), 9),
+        )
+        .await?;
+    store
+        .dx_save_budget_plan(
+            2022,
+            PLAN_2022,
+            "Quyết định giao kế hoạch vốn chuyển đổi số năm 2022",
+            at(d("2022-01-10"), 9),
+        )
+        .await?;
+
+    // Walks a project from its first step to `target`, each step taking `pace` of its allowed days.
+    #[allow(clippy::too_many_arguments)]
+    async fn walk(
+        store: &tinhso_store::Store,
+        w: &crate::projects::Workflow,
+        pid: i64,
+        kind: &str,
+        start: NaiveDate,
+        target: &str,
+        returns: i64,
+        stamp: &dyn Fn(NaiveDate, &str) -> Stamp,
+    ) -> Result<NaiveDate, Error> {
+        let mut day = start;
+        let mut step = w.steps[0].code.clone();
+        let mut returned = 0;
+        let items: Vec<&str> = crate::projects::checklist(kind).iter().map(|c| c.0).collect();
+        loop {
+            if step == target && returned >= returns {
+                return Ok(day);
+            }
+            let (i, s) = w.step(&step).map(|(i, s)| (i, s.clone())).ok_or_else(|| Error::internal("demo step"))?;
+            day += Duration::days(s.days * if (pid + i as i64) % 3 == 0 { 2 } else { 1 });
+            let who = match s.assignee {
+                crate::projects::Assignee::DxOffice => "dx-office",
+                crate::projects::Assignee::Finance => "so-tai-chinh",
+                crate::projects::Assignee::Owner => "chu-dau-tu",
+            };
+            let m = if s.return_to.is_some() && returned < returns {
+                returned += 1;
+                let back = s.return_to.clone().unwrap_or_default();
+                let missing = vec![items[(pid as usize + returned as usize) % items.len()]];
+                Move {
+                    action: "return".into(),
+                    step_name: w.name(&back, false),
+                    step_due_on: Some((day + Duration::days(w.step(&back).map_or(15, |x| x.1.days))).to_string()),
+                    to_step: back,
+                    status: "active".into(),
+                    returned: true,
+                    decision: None,
+                    approved_on: None,
+                    comment: "Hồ sơ chưa đầy đủ theo quy định, đề nghị bổ sung.".into(),
+                    missing: serde_json::to_string(&missing).unwrap_or_default(),
+                }
+            } else if s.decision {
+                let ok = target == crate::projects::APPROVED.0;
+                Move {
+                    action: if ok { "approve" } else { "reject" }.into(),
+                    to_step: target.into(),
+                    step_name: w.name(target, false),
+                    step_due_on: None,
+                    status: if ok { "approved" } else { "rejected" }.into(),
+                    returned: false,
+                    decision: Some(format!("{}/QĐ-UBND", 1000 + pid)),
+                    approved_on: ok.then(|| day.to_string()),
+                    comment: if ok {
+                        String::new()
+                    } else {
+                        "Trùng lặp với nền tảng dùng chung của tỉnh.".into()
+                    },
+                    missing: "[]".into(),
+                }
+            } else {
+                let next = w.steps[i + 1].clone();
+                Move {
+                    action: "advance".into(),
+                    to_step: next.code.clone(),
+                    step_name: next.name.clone(),
+                    step_due_on: Some((day + Duration::days(next.days)).to_string()),
+                    status: "active".into(),
+                    returned: false,
+                    decision: None,
+                    approved_on: None,
+                    comment: String::new(),
+                    missing: "[]".into(),
+                }
+            };
+            store.dx_move_project(pid, &step, &m, &stamp(day, who)).await?;
+            step = m.to_step;
+            if step == crate::projects::APPROVED.0 || step == crate::projects::REJECTED.0 {
+                return Ok(day);
+            }
+        }
+    }
+
+    let mut n = 0usize;
+    let mut create = |year: i64, requested: i64| {
+        let (owner, name, kind, group) = PROJECTS[n % PROJECTS.len()];
+        let suffix = if n >= PROJECTS.len() && year == 2022 { " (giai đoạn 2)" } else { "" };
+        n += 1;
+        (
+            ProjectInput {
+                code: format!("DA-{year}-{:02}", n),
+                name: format!("{name}{suffix}"),
+                owner_agency_id: id(owner).unwrap_or(0),
+                group_code: group.into(),
+                kind: kind.into(),
+                year,
+                requested,
+                funding_source: "Ngân sách tỉnh (vốn đầu tư phát triển)".into(),
+                tasks: "[]".into(),
+                datasets: "[]".into(),
+            },
+            kind,
+        )
+    };
+    let first = (w.steps[0].code.clone(), w.steps[0].name.clone());
+    // 2021: six projects approved and funded from the 50 bn plan; 3.5 bn disbursed.
+    let funded_2021 = [12_000_000_000i64, 9_500_000_000, 8_000_000_000, 7_500_000_000, 6_000_000_000, 7_000_000_000];
+    let paid_2021 = [1_200_000_000i64, 900_000_000, 800_000_000, 600_000_000, 0, 0];
+    for (k, amount) in funded_2021.iter().enumerate() {
+        let (input, kind) = create(2021, *amount);
+        let start = d("2021-01-15") + Duration::days(k as i64 * 9);
+        let due = (start + Duration::days(w.steps[0].days)).to_string();
+        let p = store.dx_create_project(&input, (&first.0, &first.1, Some(&due)), &stamp(start, "chu-dau-tu")).await?;
+        let approved = walk(store, &w, p.id, kind, start, crate::projects::APPROVED.0, 0, &stamp).await?;
+        store.dx_allocate(p.id, 2021, *amount, "Quyết định phân bổ vốn 2021", &stamp(approved, "dx-office")).await?;
+        if paid_2021[k] > 0 {
+            let on = approved.max(d("2021-11-15")) + Duration::days(k as i64);
+            store
+                .dx_disburse(
+                    p.id,
+                    &on.to_string(),
+                    2021,
+                    paid_2021[k],
+                    &format!("UNC-2021-{:03}", k + 1),
+                    &stamp(on, "so-tai-chinh"),
+                )
+                .await?;
+        }
+    }
+    // 2022: 44 projects across the steps; 5 approved and funded, a few more with capital planned.
+    let approved_alloc = [10_000_000_000i64, 9_000_000_000, 8_000_000_000, 7_000_000_000, 6_000_000_000];
+    let approved_paid = [1_500_000_000i64, 1_020_000_000, 900_000_000, 700_000_000, 0];
+    let planned_alloc = [5_000_000_000i64, 3_000_000_000];
+    let total: usize = PIPELINE_2022.iter().map(|p| p.2).sum();
+    // Requested amounts: allocations plus the unallocated 286 bn spread over the 43 projects not rejected.
+    let allocated_total: i64 = approved_alloc.iter().sum::<i64>() + planned_alloc.iter().sum::<i64>();
+    let weights: Vec<i64> = (0..total as i64).map(|i| 3 + (i * 7) % 11).collect();
+    let live: Vec<usize> = {
+        let mut v = Vec::new();
+        let mut i = 0;
+        for (step, _, count) in PIPELINE_2022 {
+            for _ in 0..*count {
+                if *step != crate::projects::REJECTED.0 {
+                    v.push(i);
+                }
+                i += 1;
+            }
+        }
+        v
+    };
+    let wsum: i64 = live.iter().map(|i| weights[*i]).sum();
+    let mut spread: Vec<i64> = vec![0; total];
+    let mut given = 0i64;
+    for (k, i) in live.iter().enumerate() {
+        // Rounded to 10 million đồng; the last one takes the remainder so the total is exact.
+        let share = if k + 1 == live.len() {
+            UNALLOCATED - given
+        } else {
+            (UNALLOCATED as i128 * weights[*i] as i128 / wsum as i128) as i64 / 10_000_000 * 10_000_000
+        };
+        spread[*i] = share;
+        given += share;
+    }
+    let mut i = 0usize;
+    let (mut a_i, mut p_i) = (0usize, 0usize);
+    for (step, returns, count) in PIPELINE_2022 {
+        for _ in 0..*count {
+            let alloc = if *step == crate::projects::APPROVED.0 {
+                let a = approved_alloc[a_i];
+                a_i += 1;
+                Some(a)
+            } else if *step == "phe-duyet" && p_i < planned_alloc.len() {
+                let a = planned_alloc[p_i];
+                p_i += 1;
+                Some(a)
+            } else {
+                None
+            };
+            let requested =
+                if *step == crate::projects::REJECTED.0 { 4_800_000_000 } else { spread[i] + alloc.unwrap_or(0) };
+            let (input, kind) = create(2022, requested);
+            let start = d("2022-01-20") + Duration::days(i as i64 * 4);
+            let due = (start + Duration::days(w.steps[0].days)).to_string();
+            let p =
+                store.dx_create_project(&input, (&first.0, &first.1, Some(&due)), &stamp(start, "chu-dau-tu")).await?;
+            let reached = walk(store, &w, p.id, kind, start, step, *returns, &stamp).await?;
+            if let Some(a) = alloc {
+                store
+                    .dx_allocate(
+                        p.id,
+                        2022,
+                        a,
+                        "Quyết định phân bổ vốn 2022",
+                        &stamp(reached.max(d("2022-03-01")), "dx-office"),
+                    )
+                    .await?;
+            }
+            if *step == crate::projects::APPROVED.0 {
+                let paid = approved_paid[a_i - 1];
+                if paid > 0 {
+                    let on = reached.max(d("2022-11-20")) + Duration::days(a_i as i64);
+                    let on = on.min(d("2022-12-30"));
+                    store
+                        .dx_disburse(
+                            p.id,
+                            &on.to_string(),
+                            2022,
+                            paid,
+                            &format!("UNC-2022-{:03}", a_i),
+                            &stamp(on, "so-tai-chinh"),
+                        )
+                        .await?;
+                }
+            }
+            i += 1;
+        }
+    }
+    debug_assert_eq!(allocated_total, store.dx_allocations(Some(2022)).await?.iter().map(|a| a.amount).sum::<i64>());
     Ok(true)
 }

@@ -20,6 +20,7 @@ pub mod portfolio;
 pub mod projects;
 pub mod report;
 pub mod review;
+pub mod tables;
 
 use std::collections::HashMap;
 
@@ -288,8 +289,11 @@ fn int(v: &Value) -> i64 {
 }
 
 impl Tracker {
+    /// The tracker; registers the IT project tables on the warehouse (`tables.rs`).
     pub fn new(store: Store, warehouse: Warehouse, schedule: Schedule) -> Tracker {
-        Tracker { store, warehouse, schedule }
+        let t = Tracker { store, warehouse, schedule };
+        tables::register(&t.warehouse);
+        t
     }
 
     pub fn store(&self) -> &Store {

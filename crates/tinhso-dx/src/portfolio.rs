@@ -195,10 +195,7 @@ pub fn check_file(name: &str, bytes: &[u8]) -> Result<&'static str, Error> {
 impl Tracker {
     /// The appraisal workflow (the stored one, else the default).
     pub async fn workflow(&self) -> Result<Workflow, Error> {
-        match self.store().dx_workflow().await? {
-            Some(text) => Workflow::parse(&text),
-            None => Ok(Workflow::default()),
-        }
+        load_workflow(self.store()).await
     }
 
     /// Replaces the workflow (YAML or JSON). Projects at a step the new one lacks keep moving by its rules only after being re-placed, so such a change is refused.
@@ -783,6 +780,14 @@ impl Tracker {
             sent += 1;
         }
         Ok(sent)
+    }
+}
+
+/// The stored workflow, else the default.
+pub async fn load_workflow(store: &tinhso_store::Store) -> Result<Workflow, Error> {
+    match store.dx_workflow().await? {
+        Some(text) => Workflow::parse(&text),
+        None => Ok(Workflow::default()),
     }
 }
 

@@ -8,6 +8,7 @@ pub const DASHBOARDS: &[&str] = &[
     include_str!("../dashboards/giam-sat-tthc.yaml"),
     include_str!("../dashboards/chat-luong-du-lieu.yaml"),
     include_str!("../dashboards/nganh.yaml"),
+    include_str!("../dashboards/du-an-cntt.yaml"),
 ];
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ const USERS: &[(&str, &str, Role, Option<&str>)] = &[
     ("health-admin", "Quản trị Sở Y tế", Role::AgencyAdmin, Some("SYT")),
     ("health-officer", "Cán bộ dữ liệu Sở Y tế", Role::DataOfficer, Some("SYT")),
     ("commune-officer", "Cán bộ dữ liệu Phường Quy Nhơn", Role::DataOfficer, Some("XA-21583")),
+    ("finance-officer", "Cán bộ Sở Tài chính", Role::DataOfficer, Some("STC")),
 ];
 
 /// A demo user as printed by `tinhso demo`.

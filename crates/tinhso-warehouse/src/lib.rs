@@ -149,6 +149,18 @@ pub struct Warehouse {
     pub limits: QueryLimits,
     audit: Option<tinhso_store::AuditLog>,
     caches: Arc<gateway::Caches>,
+    /// Live tables other crates provide (e.g. the IT project pipeline), by name.
+    system: Arc<std::sync::RwLock<HashMap<String, Arc<dyn SystemTable>>>>,
+}
+
+/// A live table computed at query time by another crate (not a dataset: no
+/// version, no grants); the provider decides who may read it and what rows.
+pub trait SystemTable: Send + Sync {
+    /// The rows `actor` may see, as one Arrow batch.
+    fn batch<'a>(
+        &'a self,
+        actor: &'a Actor,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<RecordBatch>> + Send + 'a>>;
 }
 
 const BATCH_ROWS: usize = 32 * 1024;
@@ -178,11 +190,24 @@ impl Warehouse {
             limits: QueryLimits::default(),
             audit: Some(tinhso_store::AuditLog::start(store_for_audit, Some(data_dir.join("audit.head")))),
             caches: Default::default(),
+            system: Default::default(),
         };
         for d in wh.store.datasets().await? {
             wh.reconcile(&d).await?;
         }
         Ok(wh)
+    }
+
+    /// Registers a live system table under `name` (and each alias), readable by SQL.
+    pub fn register_system_table(&self, names: &[&str], table: Arc<dyn SystemTable>) {
+        let mut m = self.system.write().unwrap_or_else(|e| e.into_inner());
+        for n in names {
+            m.insert((*n).to_string(), table.clone());
+        }
+    }
+
+    pub(crate) fn system_table(&self, name: &str) -> Option<Arc<dyn SystemTable>> {
+        self.system.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
     }
 
     /// The province's code (e.g. "52").

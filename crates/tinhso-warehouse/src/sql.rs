@@ -309,6 +309,14 @@ pub async fn run_as(
             live = true;
             continue;
         }
+        if let Some(provider) = wh.system_table(&name) {
+            let batch = provider.batch(actor).await?;
+            let t = deltalake::datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]])
+                .map_err(sql_error)?;
+            ctx.register_table(r.clone(), Arc::new(t)).map_err(sql_error)?;
+            live = true;
+            continue;
+        }
         let (slug, version) = parse_table_name(&name);
         if wh.store().dataset_by_slug(&slug).await?.is_none() {
             return Err(Error::invalid(

@@ -21,6 +21,7 @@ use tinhso_dx::{groups, plan, Month, StartItems, TeamStats};
 use crate::auth::{PageCaller, L};
 use crate::dx::today;
 use crate::pages::{ctx, error_page, format_error, render, see_other, Ctx};
+use crate::projects::form_with_file;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -424,36 +425,6 @@ async fn plan_page(State(s): State<AppState>, L(lang): L, caller: PageCaller, Pa
         may_manage: tinhso_dx::may_manage(caller.user.role),
         c,
     })
-}
-
-/// Reads every text field and the `file` part of a multipart form.
-async fn form_with_file(
-    mp: Result<Multipart, MultipartRejection>,
-) -> Result<(HashMap<String, String>, String, Vec<u8>), Error> {
-    let bad = |e: String| {
-        Error::invalid(
-            "file",
-            format!("Không đọc được tệp tải lên (tối đa 10 MB): {e}"),
-            format!("Cannot read the upload (10 MB at most): {e}"),
-        )
-    };
-    let mut mp = mp.map_err(|e| bad(e.body_text()))?;
-    let mut fields = HashMap::new();
-    let mut file = None;
-    while let Some(f) = mp.next_field().await.map_err(|e| bad(e.body_text()))? {
-        let name = f.name().unwrap_or("").to_string();
-        if name == "file" {
-            let fname = f.file_name().unwrap_or("upload").to_string();
-            let bytes = f.bytes().await.map_err(|e| bad(e.body_text()))?;
-            file = Some((fname, bytes.to_vec()));
-        } else {
-            fields.insert(name, f.text().await.map_err(|e| bad(e.body_text()))?);
-        }
-    }
-    let (name, bytes) = file
-        .filter(|f| !f.1.is_empty())
-        .ok_or_else(|| Error::invalid("file", "Chưa chọn tệp.", "No file was chosen."))?;
-    Ok((fields, name, bytes))
 }
 
 async fn plan_import(

@@ -22,6 +22,8 @@ mod oidc;
 mod openapi;
 mod ops;
 mod pages;
+mod project_pages;
+mod projects;
 mod warehouse_pages;
 
 use std::net::SocketAddr;
@@ -77,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard_pages::routes())
         .merge(dx::routes())
         .merge(dx_pages::routes())
+        .merge(projects::routes())
+        .merge(project_pages::routes())
         .merge(ckan::routes())
         .merge(warehouse_pages::routes())
         .merge(api::routes())

@@ -127,6 +127,21 @@ with the `X-CSRF-Token` header on writes.",
         crate::dx::save_target,
         crate::dx::team_stats,
         crate::dx::monthly_report,
+        crate::projects::list,
+        crate::projects::create,
+        crate::projects::show,
+        crate::projects::transition,
+        crate::projects::comment,
+        crate::projects::add_document,
+        crate::projects::get_document,
+        crate::projects::attention,
+        crate::projects::workflow,
+        crate::projects::save_workflow,
+        crate::projects::budget_plans,
+        crate::projects::save_budget_plan,
+        crate::projects::allocate,
+        crate::projects::disburse,
+        crate::projects::summary,
         crate::oidc::list_clients,
         crate::oidc::create_client,
         crate::oidc::discovery,
@@ -163,6 +178,9 @@ their history and in-app notifications"),
 (XLSX template), KPIs computed from the warehouse or entered, monthly reviews with each agency's report, what each agency \
 must do now, DTI frameworks, self-assessment with evidence, official results of DTI, PAPI, PCI and SIPAS with targets, \
 community digital team statistics, and the monthly report (DOCX in the Decree 30/2020 layout, XLSX)"),
+        (name = "projects", description = "Dự án CNTT — IT projects: the appraisal workflow (steps, assignees, deadlines, returns \
+with the checklist items missing), dossiers and comments, the yearly capital plan, allocations, disbursements, the budget \
+summary, and what needs attention"),
         (name = "sso", description = "Đăng nhập một lần — Single sign-on: the OpenID Connect provider's protocol endpoints \
 (errors as RFC 6749 JSON, not problem documents) and the registered applications. The browser endpoints \
 `/oidc/authorize`, `/oidc/logout` and `/portal` are pages, not listed here."),

@@ -8,6 +8,7 @@ mod dx;
 mod gateway;
 mod oidc;
 mod openapi;
+mod projects;
 mod warehouse_api;
 mod warehouse_pages;
 
