@@ -74,6 +74,7 @@ impl Ctx {
         if self.role.is_some_and(Role::is_staff) {
             v.push(("/dashboards", "nav.dashboards"));
             v.push(("/dx", "nav.dx"));
+            v.push(("/projects", "nav.projects"));
             v.push(("/agencies", "nav.agencies"));
             v.push(("/users", "nav.users"));
             v.push(("/datasets", "nav.datasets"));

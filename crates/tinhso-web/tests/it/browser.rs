@@ -417,6 +417,7 @@ async fn a_browser_runs_the_monthly_review_of_the_dx_programme() {
     super::dashboards::seed(&app, &["ho-so-tthc", "to-cong-nghe-so"]).await;
     let today = tinhso_dx::review::vn_day(tinhso_store::now());
     tinhso_dx::demo::seed(&app.tracker, today).await.unwrap();
+    assert!(app.store.dx_projects(Some(2022), None).await.unwrap().len() == 44);
     let (_driver, webdriver) = start_driver(&path).await;
     let profile = tempfile::tempdir().unwrap();
     let c = browser(&webdriver, profile.path()).await;
@@ -484,5 +485,17 @@ async fn drive_dx(c: &Client, base: &str) -> Result<(), fantoccini::error::CmdEr
     let total = wait_text(c, "#teams-total", long, |t| !t.is_empty()).await;
     assert!(total.contains("876"), "843 + 31 + 2 teams: {total}");
     shot(c, "dx-teams").await?;
+
+    // The IT project pipeline of 2022 and one dossier.
+    c.goto(&format!("{base}/projects?year=2022")).await?;
+    let budget = wait_text(c, "#prj-budget", long, |t| !t.is_empty()).await;
+    assert!(budget.contains("4,12 tỷ") && budget.contains("286 tỷ"), "{budget}");
+    shot(c, "projects").await?;
+    c.find(Locator::Css("#prj-steps li[data-step='xem-xet'] a")).await?.click().await?;
+    wait_text(c, "#prj-list", long, |t| t.contains("DA-2022")).await;
+    c.find(Locator::Css("#prj-list tbody tr a")).await?.click().await?;
+    let step = wait_text(c, "#project-step", long, |t| !t.is_empty()).await;
+    assert!(step.contains("Sở KH&CN xem xét"), "{step}");
+    shot(c, "project").await?;
     Ok(())
 }

@@ -430,3 +430,87 @@ async fn the_budget_matches_the_seed_figures() {
         assert!(!v["rows"].as_array().unwrap().is_empty(), "{}: no rows", p["id"]);
     }
 }
+
+#[tokio::test]
+async fn the_pages_show_the_pipeline_and_move_a_dossier() {
+    let app = spawn().await;
+    tinhso_dx::demo::seed_projects(&app.tracker).await.unwrap();
+    let l = app.login("leader").await;
+    let html = l.get(app.url("/projects?year=2021")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("data-key=\"prj.plan\">50 tỷ<") && html.contains("data-key=\"prj.disbursed\">3,5 tỷ<"),
+        "{html}"
+    );
+    assert!(html.contains("data-key=\"prj.rate\">7,0 %<"));
+    let html = l.get(app.url("/projects?year=2022")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("data-key=\"prj.unallocated\">286 tỷ<") && html.contains("data-key=\"prj.disbursed\">4,12 tỷ<")
+    );
+    assert!(html.contains("data-step=\"xem-xet\"") && html.contains("data-reason=\"returned_twice\""));
+    assert!(!html.contains("id=\"prj-budget-form\""), "the leader records no money");
+    // The DX office returns a dossier from the project page, ticking what is missing.
+    let p = app.store.dx_projects(Some(2022), Some("xem-xet")).await.unwrap().remove(0);
+    let d = app.login("dx-office").await;
+    let page = d.get(app.url(&format!("/projects/{}", p.id))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"move-return\"") && page.contains("id=\"move-advance\""), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let item = tinhso_dx::projects::checklist(&p.kind)[1].0;
+    let missing = format!("missing_{item}");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("from", "xem-xet"),
+        ("action", "return"),
+        (missing.as_str(), "on"),
+        ("comment", "Thiếu hồ sơ"),
+    ];
+    let r = d.post(app.url(&format!("/projects/{}/move", p.id))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after = app.store.dx_project(p.id).await.unwrap().unwrap();
+    assert_eq!((after.step.as_str(), after.returns), ("hoan-thien", p.returns + 1));
+    // Returning without naming anything is refused on the page, in both languages' text.
+    let q = app.store.dx_projects(Some(2022), Some("xem-xet")).await.unwrap().remove(0);
+    let html = d
+        .post(app.url(&format!("/projects/{}/move", q.id)))
+        .form(&[("csrf", csrf.as_str()), ("from", "xem-xet"), ("action", "return")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"project-error\""), "{html}");
+    // Without the CSRF token nothing moves.
+    let r = d
+        .post(app.url(&format!("/projects/{}/move", q.id)))
+        .form(&[("csrf", "sai"), ("action", "advance")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.dx_project(q.id).await.unwrap().unwrap().step, "xem-xet");
+    // Finance records a capital plan from the portfolio page; a bad amount is explained.
+    let f = app.login("finance-officer").await;
+    let csrf = page_csrf(&app, &f, "/projects?year=2023").await;
+    let r = f
+        .post(app.url("/projects/budget"))
+        .form(&[("csrf", csrf.as_str()), ("what", "plan"), ("year", "2023"), ("amount", "45 tỷ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app.store.dx_budget_plans().await.unwrap().iter().any(|p| p.year == 2023 && p.amount == 45_000_000_000));
+    let html = f
+        .post(app.url("/projects/budget"))
+        .form(&[("csrf", csrf.as_str()), ("what", "plan"), ("year", "2023"), ("amount", "abc")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"prj-error\"") && html.contains("abc"), "{html}");
+    // English.
+    l.get(app.url("/lang/en?next=/projects")).send().await.unwrap();
+    let html = l.get(app.url(&format!("/projects/{}", p.id))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Owner revises") && html.contains("History"), "{html}");
+}

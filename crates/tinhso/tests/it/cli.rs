@@ -94,6 +94,16 @@ async fn demo_then_apikey_then_agencies() {
     let teams = get("/api/v1/community-teams/stats").await;
     assert_eq!(teams["teams"], 843 + 31 + 2, "{teams}");
     assert!(teams["members"].as_i64().unwrap() > 3600);
+    // The IT project portfolio and budget of the seed scenario.
+    let projects = get("/api/v1/projects?year=2022").await;
+    assert_eq!(projects["count"], 44);
+    let budget = get("/api/v1/budget/summary?year=2021").await;
+    assert_eq!(
+        (budget["allocated"].clone(), budget["disbursed"].clone()),
+        (serde_json::json!(50_000_000_000i64), serde_json::json!(3_500_000_000i64))
+    );
+    let budget = get("/api/v1/budget/summary?year=2022").await;
+    assert_eq!(budget["unallocated_requested"], 286_000_000_000i64);
     // The monthly report from the command line, while the server runs.
     let out_file = dir.path().join("bao-cao-2023-06.docx");
     let out = Command::new(BIN)
