@@ -273,6 +273,8 @@ async fn a_browser_shows_every_dashboard_cross_filters_and_switches_language() {
     };
     let app = spawn().await;
     super::dashboards::seed(&app, super::dashboards::ALL_DEMO).await;
+    // The IT project pipeline for the projects dashboard.
+    tinhso_dx::demo::seed_projects(&app.tracker).await.unwrap();
     // Some data-sharing traffic for the overview's sharing panels.
     let actor = tinhso_warehouse::Actor::system();
     app.warehouse.sql(&actor, "SELECT count(*) FROM co_so_y_te").await.unwrap();
