@@ -6,11 +6,11 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tinhso_domain::text::nfc;
-use tinhso_domain::values::{parse_date, parse_decimal};
+use tinhso_domain::values::parse_decimal;
 use tinhso_domain::Error;
 use tinhso_warehouse::QueryResult;
 
-use crate::keep;
+use crate::{keep, parse_day};
 
 /// A month `YYYY-MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -121,11 +121,6 @@ fn number(field: &str, v: &Value) -> Result<f64, Error> {
         .ok_or_else(|| Error::invalid(field, format!("«{v}» không phải là một số."), format!("«{v}» is not a number.")))
 }
 
-fn date(field: &str, s: &str) -> Result<NaiveDate, Error> {
-    let t = s.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").or_else(|_| parse_date(t).map_err(|e| e.into_error(field)))
-}
-
 /// A checked KPI definition (agency and plan still as codes).
 #[derive(Debug, Clone)]
 pub struct CheckedKpi {
@@ -185,8 +180,8 @@ pub fn check(doc: &KpiDoc) -> Result<CheckedKpi, Vec<Error>> {
     let group = keep(&mut errors, crate::groups::parse("group", &doc.group));
     let baseline = keep(&mut errors, number("baseline", &doc.baseline));
     let target = keep(&mut errors, number("target", &doc.target));
-    let baseline_on = keep(&mut errors, date("baseline_on", &doc.baseline_on));
-    let target_on = keep(&mut errors, date("target_on", &doc.target_on));
+    let baseline_on = keep(&mut errors, parse_day("baseline_on", &doc.baseline_on));
+    let target_on = keep(&mut errors, parse_day("target_on", &doc.target_on));
     if let (Some(b), Some(t)) = (baseline_on, target_on) {
         if t <= b {
             keep(

@@ -81,6 +81,13 @@ fn must_read(actor: &Actor) -> Result<(), Error> {
     }
 }
 
+/// A day written `YYYY-MM-DD` or the Vietnamese way (`dd/mm/yyyy`); errors name `field`.
+pub fn parse_day(field: &str, s: &str) -> Result<NaiveDate, Error> {
+    let t = s.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| tinhso_domain::values::parse_date(t).map_err(|e| e.into_error(field)))
+}
+
 /// The value of `r`, or `None` with its error added to `errors` (checks that report every error).
 pub(crate) fn keep<T>(errors: &mut Vec<Error>, r: Result<T, Error>) -> Option<T> {
     r.map_err(|e| errors.push(e)).ok()
@@ -892,6 +899,36 @@ impl Tracker {
         self.store.dti_save_assessments(year, &f.code, &items, actor.user_id).await.map_err(|e| vec![e])?;
         self.audit(actor, "dti.assess", format!("{year}: {} indicators", items.len())).await.map_err(|e| vec![e])?;
         self.self_score(year).await.map_err(|e| vec![e])
+    }
+
+    /// Attaches an evidence file to a self-assessed indicator of `year`
+    /// (type and size checked as for dossier files); audited.
+    pub async fn add_evidence(
+        &self,
+        actor: &Actor,
+        year: i64,
+        indicator: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<i64, Error> {
+        must_manage(actor)?;
+        let frameworks = self.frameworks().await?;
+        let f = dti::framework_for(&frameworks, year)
+            .ok_or_else(|| Error::invalid("year", "Chưa có bộ chỉ số DTI nào.", "There is no DTI framework yet."))?;
+        if !f.indicators().iter().any(|(i, c)| c.map_or(i.code.as_str(), |c| c.code.as_str()) == indicator) {
+            return Err(Error::invalid(
+                "indicator",
+                format!("Không có chỉ số «{indicator}»."),
+                format!("There is no indicator «{indicator}»."),
+            ));
+        }
+        let ct = portfolio::check_file(name, bytes)?;
+        let id = self
+            .store
+            .dx_add_attachment(year, indicator, name, ct, &portfolio::sha256_hex(bytes), bytes, actor.user_id)
+            .await?;
+        self.audit(actor, "dti.evidence", format!("{year} {indicator}: {name} ({} bytes)", bytes.len())).await?;
+        Ok(id)
     }
 
     /// The score the self-assessment of `year` gives.

@@ -11,11 +11,11 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use serde_json::Value;
 use tinhso_domain::text::{fold, nfc};
-use tinhso_domain::values::{parse_date, parse_money};
+use tinhso_domain::values::parse_money;
 use tinhso_domain::Error;
 use tinhso_store::{PlanInput, PlanRecord, TaskInput, TaskRecord};
 
-use crate::{groups, keep};
+use crate::{groups, keep, parse_day};
 
 /// Task statuses (code, Vietnamese, English). "Late" is derived, not stored.
 pub const STATUSES: [(&str, &str, &str); 4] = [
@@ -132,11 +132,6 @@ pub struct CheckedPlan {
     pub tasks: Vec<TaskInput>,
 }
 
-fn date(field: &str, s: &str) -> Result<NaiveDate, Error> {
-    let t = s.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").or_else(|_| parse_date(t).map_err(|e| e.into_error(field)))
-}
-
 fn text(field: &str, s: &str, max: usize) -> Result<String, Error> {
     let t = nfc(s.trim());
     if t.is_empty() {
@@ -201,9 +196,12 @@ fn check_task(raw: &RawTask, refs: &Refs, years: (i64, i64), errors: &mut Vec<Er
             }
         }
     }
-    let start =
-        if raw.start.trim().is_empty() { Some(None) } else { keep(errors, date(&n("start"), &raw.start)).map(Some) };
-    let due = keep(errors, date(&n("due"), &raw.due));
+    let start = if raw.start.trim().is_empty() {
+        Some(None)
+    } else {
+        keep(errors, parse_day(&n("start"), &raw.start)).map(Some)
+    };
+    let due = keep(errors, parse_day(&n("due"), &raw.due));
     let budget = if raw.budget.trim().is_empty() {
         Some(None)
     } else {
@@ -329,7 +327,7 @@ fn check_header(
     };
     let issued = match issued_on.map(str::trim).filter(|a| !a.is_empty()) {
         None => Some(None),
-        Some(d) => keep(errors, date(&names("issued_on"), d)).map(Some),
+        Some(d) => keep(errors, parse_day(&names("issued_on"), d)).map(Some),
     };
     if !(2000..=2100).contains(&years.0) || !(2000..=2100).contains(&years.1) {
         keep(

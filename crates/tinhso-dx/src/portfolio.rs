@@ -11,10 +11,8 @@ use tinhso_domain::{Error, Role};
 use tinhso_store::{Move, ProjectDocument, ProjectEvent, ProjectInput, ProjectRecord, Stamp};
 use tinhso_warehouse::Actor;
 
-use crate::projects::{
-    self, checklist, parse_amount, parse_day, Assignee, Attention, Summary, TransitionDoc, Workflow, KINDS,
-};
-use crate::{groups, review::vn_day, Tracker};
+use crate::projects::{self, checklist, parse_amount, Assignee, Attention, Summary, TransitionDoc, Workflow, KINDS};
+use crate::{groups, parse_day, review::vn_day, Tracker};
 
 /// A project as sent in JSON (`POST /api/v1/projects`).
 #[derive(Debug, Clone, Deserialize)]
@@ -592,8 +590,7 @@ impl Tracker {
             ));
         }
         let ct = check_file(name, bytes)?;
-        use sha2::Digest;
-        let sha = hex_of(&sha2::Sha256::digest(bytes));
+        let sha = sha256_hex(bytes);
         let doc_id =
             self.store().dx_add_project_document(id, item, &p.step, name, ct, &sha, bytes, &stamp(actor, now)).await?;
         self.audit(actor, "project.document", format!("{} {item}: {name} ({} bytes)", p.code, bytes.len())).await?;
@@ -807,6 +804,8 @@ fn doc_view(d: ProjectDocument) -> DocumentView {
     DocumentView { id: d.id, item: d.item, step: d.step, file_name: d.file_name, size: d.size, sha256: d.sha256 }
 }
 
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The SHA-256 of a file, in hex (kept beside each attachment).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -15,6 +15,8 @@ use tinhso_domain::{Error, ErrorKind, Role};
 use tinhso_store::{BudgetPlan, Money, ProjectRecord};
 use tinhso_warehouse::Actor;
 
+use crate::parse_day;
+
 /// Project kinds: (code, Vietnamese, English).
 pub const KINDS: [(&str, &str, &str); 2] = [
     ("dau-tu", "Dự án đầu tư ứng dụng công nghệ thông tin", "IT investment project"),
@@ -519,13 +521,6 @@ pub fn decide(
             format!("There is no action «{other}» (advance, return, approve, reject)."),
         )),
     }
-}
-
-/// A day as `YYYY-MM-DD` or `dd/mm/yyyy`.
-pub fn parse_day(field: &str, s: &str) -> Result<NaiveDate, Error> {
-    let t = s.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| tinhso_domain::values::parse_date(t).map_err(|e| e.into_error(field)))
 }
 
 /// An amount of đồng: a whole number, or Vietnamese text ("4,5 tỷ", "350 triệu"); positive.

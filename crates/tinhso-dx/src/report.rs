@@ -37,12 +37,14 @@ pub struct MonthlyReport {
     pub kpis: Vec<KpiView>,
 }
 
-fn pct(v: f64) -> String {
+/// A number with one decimal the Vietnamese way ("57,5", "100").
+pub fn decimal(v: f64) -> String {
     let s = format!("{v:.1}").replace('.', ",");
     s.strip_suffix(",0").map(str::to_string).unwrap_or(s)
 }
 
-fn vi_date(iso: &str) -> String {
+/// An ISO day as dd/mm/yyyy (as given when it is not one).
+pub fn vi_date(iso: &str) -> String {
     NaiveDate::parse_from_str(iso, "%Y-%m-%d")
         .map(|d| d.format("%d/%m/%Y").to_string())
         .unwrap_or_else(|_| iso.to_string())
@@ -79,9 +81,9 @@ impl Tracker {
             rows.push(vec![
                 (i + 1).to_string(),
                 k.name.clone(),
-                format!("{} {}", pct(k.target), k.unit),
+                format!("{} {}", decimal(k.target), k.unit),
                 vi_date(&k.target_on),
-                k.actual.map(|a| format!("{} {}", pct(a), k.unit)).unwrap_or_else(|| "–".into()),
+                k.actual.map(|a| format!("{} {}", decimal(a), k.unit)).unwrap_or_else(|| "–".into()),
                 k.status.label(Lang::Vi).to_string(),
             ]);
         }
@@ -148,7 +150,7 @@ impl Tracker {
                 tasks.len().to_string(),
                 done.to_string(),
                 lates.len().to_string(),
-                format!("{} %", pct(avg)),
+                format!("{} %", decimal(avg)),
             ]);
             overdue.extend(lates.into_iter().map(|t| {
                 format!("{} ({}; hạn {}; {} %)", t.title, t.lead_agency_name, vi_date(&t.due_on), progress_of(t))

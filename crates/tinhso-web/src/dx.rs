@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tinhso_domain::{Error, Lang};
-use tinhso_dx::{groups, plan, Month, Tracker};
+use tinhso_dx::{groups, parse_day, plan, Month, Tracker};
 use tinhso_store::{IndexResult, IndexTarget, PlanRecord, TaskRecord};
 use utoipa::{IntoParams, ToSchema};
 
@@ -67,7 +67,7 @@ impl From<Error> for Many {
 impl IntoResponse for Many {
     fn into_response(self) -> Response {
         if self.0.len() == 1 || self.0.iter().any(|e| e.kind != tinhso_domain::ErrorKind::Invalid) {
-            let first = self.0.into_iter().find(|_| true).unwrap_or_else(|| Error::internal("no error"));
+            let first = self.0.into_iter().next().unwrap_or_else(|| Error::internal("no error"));
             return ApiError(first).into_response();
         }
         let joined = tinhso_dx::join_errors(self.0.clone());
@@ -231,12 +231,6 @@ async fn plan_xlsx(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<i6
 struct AsOfQuery {
     /// The day the statuses are computed for (`YYYY-MM-DD` or `dd/mm/yyyy`; default today).
     as_of: Option<String>,
-}
-
-fn parse_day(field: &str, s: &str) -> Result<NaiveDate, Error> {
-    let t = s.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| tinhso_domain::values::parse_date(t).map_err(|e| e.into_error(field)))
 }
 
 /// Chỉ tiêu — The KPIs with target, actual and status
@@ -691,50 +685,8 @@ async fn add_evidence(
         return Err(Error::forbidden().into());
     }
     let up = read_multipart(mp).await?;
-    let id = store_evidence(&s, &c.actor(), year, &indicator, &up.name, &up.bytes).await?;
+    let id = s.tracker.add_evidence(&c.actor(), year, &indicator, &up.name, &up.bytes).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "link": format!("/api/v1/dti/evidence/{id}")}))).into_response())
-}
-
-pub(crate) async fn store_evidence(
-    s: &AppState,
-    actor: &tinhso_warehouse::Actor,
-    year: i64,
-    indicator: &str,
-    name: &str,
-    bytes: &[u8],
-) -> Result<i64, Error> {
-    let frameworks = s.tracker.frameworks().await?;
-    let f = tinhso_dx::dti::framework_for(&frameworks, year)
-        .ok_or_else(|| Error::invalid("year", "Chưa có bộ chỉ số DTI nào.", "There is no DTI framework yet."))?;
-    if !f.indicators().iter().any(|(i, c)| c.map_or(i.code.as_str(), |c| c.code.as_str()) == indicator) {
-        return Err(Error::invalid(
-            "indicator",
-            format!("Không có chỉ số «{indicator}»."),
-            format!("There is no indicator «{indicator}»."),
-        ));
-    }
-    let ct = tinhso_dx::portfolio::check_file(name, bytes)?;
-    use sha2::Digest;
-    let sha = hex::encode(sha2::Sha256::digest(bytes));
-    let id = s.store.dx_add_attachment(year, indicator, name, ct, &sha, bytes, actor.user_id).await?;
-    s.warehouse
-        .audit(
-            actor,
-            tinhso_warehouse::Audit {
-                action: "dti.evidence",
-                dataset: String::new(),
-                version: None,
-                columns: Vec::new(),
-                row_count: None,
-                purpose: String::new(),
-                grant_id: None,
-                detail: format!("{year} {indicator}: {name} ({} bytes)", bytes.len()),
-            },
-            "ok",
-            None,
-        )
-        .await?;
-    Ok(id)
 }
 
 /// Tệp minh chứng — An evidence file

@@ -16,6 +16,7 @@ use axum::{Form, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use tinhso_domain::{Error, Lang};
+use tinhso_dx::report::{decimal, vi_date};
 use tinhso_dx::{groups, plan, Month, StartItems, TeamStats};
 
 use crate::auth::{PageCaller, L};
@@ -38,17 +39,6 @@ pub fn routes() -> Router<AppState> {
         .route("/dx/dti/rankings", post(dti_rankings))
         .route("/dx/indices", post(index_result))
         .route("/dx/teams", get(teams_page))
-}
-
-fn fmt_num(v: f64) -> String {
-    let s = format!("{v:.1}").replace('.', ",");
-    s.strip_suffix(",0").map(str::to_string).unwrap_or(s)
-}
-
-fn vi_date(iso: &str) -> String {
-    NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| iso.to_string())
 }
 
 /// A small line chart of values (SVG), with the target as a dashed line.
@@ -202,9 +192,9 @@ fn kpi_rows(kpis: &[tinhso_dx::KpiView], lang: Lang) -> Vec<KpiRow> {
         .map(|k| KpiRow {
             code: k.code.clone(),
             name: if lang == Lang::En && !k.name_en.is_empty() { k.name_en.clone() } else { k.name.clone() },
-            target: format!("{} {}", fmt_num(k.target), k.unit),
+            target: format!("{} {}", decimal(k.target), k.unit),
             target_on: vi_date(&k.target_on),
-            actual: k.actual.map(|a| format!("{} {}", fmt_num(a), k.unit)).unwrap_or_else(|| "–".into()),
+            actual: k.actual.map(|a| format!("{} {}", decimal(a), k.unit)).unwrap_or_else(|| "–".into()),
             actual_month: k.actual_month.clone().unwrap_or_default(),
             status: k.status.as_str(),
             status_label: k.status.label(lang),
@@ -281,7 +271,7 @@ async fn overview_page(
                 tasks: ts.len(),
                 done: ts.iter().filter(|t| t.status == "hoan-thanh").count(),
                 late: ts.iter().filter(|t| plan::is_late(t, as_of)).count(),
-                progress: format!("{} %", fmt_num(avg)),
+                progress: format!("{} %", decimal(avg)),
             }
         })
         .collect();
@@ -302,7 +292,7 @@ async fn overview_page(
                         if let Some(sc) = r.score {
                             s.push_str(&format!(
                                 " ({})",
-                                if *code == "DTI" { format!("{sc:.4}").replace('.', ",") } else { fmt_num(sc) }
+                                if *code == "DTI" { format!("{sc:.4}").replace('.', ",") } else { decimal(sc) }
                             ));
                         }
                         s
@@ -311,7 +301,7 @@ async fn overview_page(
                 target: target
                     .map(|t| match (t.rank_target, t.score_target) {
                         (Some(r), _) => format!("top {r} ({})", t.year),
-                        (None, Some(sc)) => format!("{} ({})", fmt_num(sc), t.year),
+                        (None, Some(sc)) => format!("{} ({})", decimal(sc), t.year),
                         _ => String::new(),
                     })
                     .unwrap_or_default(),
@@ -377,9 +367,9 @@ struct PlanPage {
 
 fn money(v: i64) -> String {
     if v >= 1_000_000_000 {
-        format!("{} tỷ", fmt_num(v as f64 / 1e9))
+        format!("{} tỷ", decimal(v as f64 / 1e9))
     } else if v >= 1_000_000 {
-        format!("{} triệu", fmt_num(v as f64 / 1e6))
+        format!("{} triệu", decimal(v as f64 / 1e6))
     } else {
         v.to_string()
     }
@@ -828,7 +818,7 @@ async fn dti_view(s: &AppState, lang: Lang, caller: &PageCaller, year: Option<i6
                     );
                     let a = assessments.iter().find(|a| a.indicator == code);
                     AssessRow {
-                        points: comp.map_or(ix.points, |c| c.points).map(fmt_num).unwrap_or_default(),
+                        points: comp.map_or(ix.points, |c| c.points).map(decimal).unwrap_or_default(),
                         value: a.map(|a| format!("{:.4}", a.value)).unwrap_or_default(),
                         evidence: a.map(|a| a.evidence.clone()).unwrap_or_default(),
                         files: files
@@ -952,7 +942,7 @@ async fn dti_evidence(
         return error_page(ctx(&s, lang, Some(&caller), "/dx").await, &Error::forbidden());
     }
     let indicator = fields.get("indicator").cloned().unwrap_or_default();
-    match crate::dx::store_evidence(&s, &caller.actor(), year, &indicator, &name, &bytes).await {
+    match s.tracker.add_evidence(&caller.actor(), year, &indicator, &name, &bytes).await {
         Ok(_) => see_other(&format!("/dx/dti?year={year}")),
         Err(e) => dti_view(&s, lang, &caller, Some(year), Some(format_error(&e, lang))).await,
     }

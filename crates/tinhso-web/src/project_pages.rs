@@ -16,6 +16,7 @@ use serde_json::Value;
 use tinhso_domain::{Error, Lang};
 use tinhso_dx::portfolio::{ProjectDetail, ProjectView};
 use tinhso_dx::projects::{Attention, TransitionDoc, KINDS};
+use tinhso_dx::report::vi_date;
 
 use crate::auth::{PageCaller, L};
 use crate::dx::today;
@@ -46,12 +47,6 @@ pub(crate) fn money(v: i64) -> String {
     } else {
         format!("{v} đ")
     }
-}
-
-fn vi_date(iso: &str) -> String {
-    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| iso.to_string())
 }
 
 struct Row {
@@ -90,6 +85,11 @@ async fn list_view(s: &AppState, lang: Lang, caller: &PageCaller, q: ListQuery, 
     let c = ctx(s, lang, Some(caller), "/projects").await;
     let actor = caller.actor();
     let now_year = i64::from(chrono::Datelike::year(&today()));
+    // Every project once: the newest year with projects is the default, the year's steps are counted from it.
+    let everything = match s.tracker.projects(&actor, None, None, today()).await {
+        Ok(all) => all,
+        Err(e) => return error_page(c, &e),
+    };
     let year = match q.year.as_deref().filter(|y| !y.is_empty()) {
         Some(y) => match y.parse::<i64>() {
             Ok(y) => y,
@@ -100,25 +100,23 @@ async fn list_view(s: &AppState, lang: Lang, caller: &PageCaller, q: ListQuery, 
                 )
             }
         },
-        None => {
-            // The newest year with projects, else this year.
-            match s.tracker.projects(&actor, None, None, today()).await {
-                Ok(all) => all.iter().map(|p| p.year).max().unwrap_or(now_year),
-                Err(e) => return error_page(c, &e),
-            }
-        }
+        None => everything.iter().map(|p| p.year).max().unwrap_or(now_year),
     };
+    let all: Vec<ProjectView> = everything.into_iter().filter(|p| p.year == year).collect();
     let step = q.step.filter(|x| !x.is_empty());
     let data = async {
         let w = s.tracker.workflow().await?;
-        let all = s.tracker.projects(&actor, Some(year), None, today()).await?;
-        let shown = s.tracker.projects(&actor, Some(year), step.as_deref(), today()).await?;
+        // With a step, the tracker checks it exists.
+        let shown = match step.as_deref() {
+            Some(st) => s.tracker.projects(&actor, Some(year), Some(st), today()).await?,
+            None => all.clone(),
+        };
         let attention = s.tracker.attention(&actor, today()).await?;
         let summary = s.tracker.budget_summary(&actor, year).await?;
-        Ok::<_, Error>((w, all, shown, attention, summary))
+        Ok::<_, Error>((w, shown, attention, summary))
     }
     .await;
-    let (w, all, shown, attention, summary) = match data {
+    let (w, shown, attention, summary) = match data {
         Ok(d) => d,
         Err(e) => return error_page(c, &e),
     };
@@ -132,9 +130,8 @@ async fn list_view(s: &AppState, lang: Lang, caller: &PageCaller, q: ListQuery, 
             x.2 += 1;
         }
     }
-    let finance = s.tracker.workflow().await.ok().map(|w| w.finance_agency).unwrap_or_default();
-    let may_manage =
-        tinhso_dx::may_manage(caller.user.role) || caller.user.agency_code.as_deref() == Some(finance.as_str());
+    let may_manage = tinhso_dx::may_manage(caller.user.role)
+        || caller.user.agency_code.as_deref() == Some(w.finance_agency.as_str());
     render(&ListPage {
         money: vec![
             ("prj.plan", money(summary.allocated)),
